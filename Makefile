@@ -1,0 +1,35 @@
+# The README's commands. `make lab` to learn, `make test` to check everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOK_DIRS := $(wildcard notebooks exercises solutions)
+# a fresh kernel per notebook, no GUI backend, the project's Jupyter settings (no news prompt)
+export MPLBACKEND := agg
+export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.jupyter/lab/user-settings
+export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.jupyter/lab/workspaces
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup lab test unit
+
+setup: $(STAMP)  ## create .venv and install the course with the pinned versions (no-op when up to date)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "minidl needs Python 3.10 or newer; found " + sys.version.split()[0] + ". Install a newer Python, then: make setup PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[course,test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" > /dev/null
+	touch $(STAMP)
+
+lab: setup  ## JupyterLab on the course, on localhost only, with its normal token authentication
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) notebooks/00_getting_started.ipynb
+
+test: setup  ## unit tests, then every notebook re-run by nbval
+	$(BIN)/python -m pytest -q tests
+ifneq ($(NOTEBOOK_DIRS),)
+	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p tests.nbval_plugin $(NOTEBOOK_DIRS)
+endif
+
+unit: setup  ## only the unit tests (fast)
+	$(BIN)/python -m pytest -q tests

@@ -1,0 +1,100 @@
+"""Input checks shared by the public functions: each error names the function, what it
+expected, what it got and the likely fix."""
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_tensor(x, fn: str, name: str = "input", floating: bool = True) -> Tensor:
+    """Return `x` as a Tensor; numbers and lists become float32 (as torch.tensor does)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        arr = x
+    elif isinstance(x, (bool, int, float, list, tuple, np.number, np.bool_)):
+        arr = np.asarray(x)
+        if arr.dtype == np.float64 or (floating and arr.dtype.kind in "iub"):
+            arr = arr.astype(np.float32)
+    elif type(x).__module__.split(".")[0] == "torch":
+        raise TypeError(f"{fn}(): {name} is a torch.Tensor, but minidl works on minidl tensors. "
+                        f"Convert it with minidl.tensor(t.detach().numpy()), or call the torch "
+                        f"function instead.")
+    else:
+        raise TypeError(f"{fn}(): expected {name} to be a minidl Tensor, a NumPy array or a "
+                        f"number, but got {type(x).__name__}.")
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{fn}(): expected {name} to hold numbers, but got dtype {arr.dtype}.")
+    if floating and arr.dtype.kind in "iub":
+        arr = arr.astype(np.float32)
+    return Tensor(arr)
+
+
+def check_reduction(fn: str, reduction: str, allowed=REDUCTIONS) -> None:
+    if reduction not in allowed:
+        options = ", ".join(repr(r) for r in allowed)
+        raise ValueError(f"{fn}(): reduction must be one of {options}, but got {reduction!r}.")
+
+
+def check_dim(fn: str, x: Tensor, dim: int) -> int:
+    n = max(x.ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
+        raise ValueError(f"{fn}(): dim={dim!r} is out of range for an input of shape "
+                         f"{x.shape}; use a dim between {-n} and {n - 1} "
+                         f"(dim=-1, the last axis, is the class axis for (N, C) logits).")
+    return int(dim)
+
+
+def check_same_shape(fn: str, x: Tensor, target: Tensor) -> None:
+    xs, ts = x.shape, target.shape
+    if xs == ts:
+        return
+    hint = "Make both the same shape."
+    if len(xs) == 2 and xs[1] == 1 and ts == xs[:1]:
+        hint = (f"They would broadcast to ({xs[0]}, {xs[0]}), comparing every prediction "
+                f"with every target. Use target.reshape(-1, 1) or input.reshape(-1).")
+    elif len(ts) == 2 and ts[1] == 1 and xs == ts[:1]:
+        hint = (f"They would broadcast to ({xs[0]}, {xs[0]}), comparing every prediction "
+                f"with every target. Use input.reshape(-1, 1) or target.reshape(-1).")
+    raise ValueError(f"{fn}(): input and target must have the same shape, but input has shape "
+                     f"{xs} and target has shape {ts}. {hint}")
+
+
+def check_class_targets(fn: str, x: Tensor, target) -> Tensor:
+    """Targets for nll_loss / cross_entropy: integer class indices of shape (N,), in [0, C)."""
+    if not isinstance(target, Tensor):
+        target = as_tensor(target, fn, "target", floating=False)
+    t = target.data
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{fn}(): expected input of shape (N, C) (or (C,) for one sample), but "
+                         f"got shape {x.shape}. Flatten extra axes: input.reshape(-1, C).")
+    if t.dtype.kind == "f" or t.dtype.kind == "b":
+        if t.shape == x.shape:
+            raise ValueError(
+                f"{fn}(): target has the same shape as the input {x.shape}, so it looks "
+                f"one-hot encoded (or like probabilities), but {fn} expects class indices of "
+                f"shape {x.shape[:-1]}. Convert it with target.argmax(dim=-1).")
+        raise ValueError(
+            f"{fn}(): target must hold integer class indices (dtype int64), but got dtype "
+            f"{t.dtype}. Convert it with target.long() or np.asarray(target, dtype=np.int64).")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{fn}(): target must hold integer class indices, got dtype {t.dtype}.")
+    expected = x.shape[:-1]
+    if t.shape != expected:
+        hint = ""
+        if t.shape == expected + (1,):
+            hint = " Squeeze it: target.reshape(-1)."
+        elif t.shape == x.shape:
+            hint = " If it is one-hot, convert it with target.argmax(dim=-1)."
+        raise ValueError(f"{fn}(): target must have shape {expected} (one class index per "
+                         f"sample) for input of shape {x.shape}, but got shape {t.shape}.{hint}")
+    n_classes = x.shape[-1]
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = t.min() if t.min() < 0 else t.max()
+        raise ValueError(f"{fn}(): target contains the label {bad}, but the input has "
+                         f"{n_classes} classes, so labels must be in [0, {n_classes - 1}]. "
+                         f"Check the number of output units or relabel the classes from 0.")
+    return target

@@ -1,0 +1,25 @@
+"""One seed for everything: `minidl.manual_seed(seed)`."""
+from __future__ import annotations
+
+import random as _pyrandom
+import sys
+
+import numpy as np
+
+_rng = np.random.default_rng(0)
+
+
+def generator() -> np.random.Generator:
+    """The generator minidl draws from (layer initialisation, shuffling without a seed)."""
+    return _rng
+
+
+def manual_seed(seed: int) -> None:
+    """Seed minidl, NumPy's global generator, Python's `random` and, if imported, torch."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    np.random.seed(seed)
+    _pyrandom.seed(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
