@@ -10,7 +10,7 @@ export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.jupyter/lab/user-settings
 export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.jupyter/lab/workspaces
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup lab test unit
+.PHONY: setup lab test unit refresh
 
 setup: $(STAMP)  ## create .venv and install the course with the pinned versions (no-op when up to date)
 
@@ -33,3 +33,6 @@ endif
 
 unit: setup  ## only the unit tests (fast)
 	$(BIN)/python -m pytest -q tests
+
+refresh: setup  ## re-execute every lesson notebook in place (after changing minidl)
+	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb

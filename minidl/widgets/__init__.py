@@ -1,0 +1,1 @@
+"""ipywidgets explorers (imported lazily). One module per lesson topic, re-exported here."""
