@@ -88,4 +88,4 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
 
 def normal_pdf(x: np.ndarray) -> np.ndarray:
     """phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
-    return np.exp(-0.5 * np.square(x)) * (1.0 / np.sqrt(2.0 * np.pi))
+    return np.exp(-0.5 * np.square(x)) * 0.3989422804014327

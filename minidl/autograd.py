@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 _grad_enabled = True
+_clock = 0  # stamps each recorded op: an output is always created after its inputs
 
 
 class no_grad:
@@ -58,10 +59,18 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **constants) -> "Tensor":
         ctx = cls()
-        out = Tensor(cls.forward(ctx, *[x.data if isinstance(x, Tensor) else x for x in inputs],
-                                 **constants))
-        if _grad_enabled and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
-            ctx.inputs = inputs
+        arrays, needs_grad = [], False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs_grad = needs_grad or x.requires_grad
+            else:
+                arrays.append(x)
+        out = Tensor(cls.forward(ctx, *arrays, **constants))
+        if needs_grad and _grad_enabled:
+            global _clock
+            _clock += 1
+            ctx.inputs, ctx.stamp, ctx.out_id = inputs, _clock, id(out)
             out.requires_grad, out.grad_fn = True, ctx
         return out
 
@@ -79,27 +88,23 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _topological_order(root: "Tensor") -> list:
-    """Nodes that `root` depends on, each after all of its inputs (iterative, no recursion)."""
-    order, seen, stack = [], set(), [(root, False)]
+    """The ops `root` depends on, latest first. Each op is stamped when it runs, after its
+    inputs, so sorting by stamp is a topological order (found iteratively: no recursion)."""
+    fns, stack, seen = [], [root.grad_fn], {id(root.grad_fn)}
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        fn = node.grad_fn
-        if fn is not None:
-            if fn.inputs is None:
-                raise RuntimeError(
-                    "backward(): this graph was already used by a backward pass and its saved "
-                    "values were freed. Call backward(retain_graph=True) the first time if you "
-                    "need to go through the same graph twice.")
-            stack.extend((x, False) for x in fn.inputs
-                         if isinstance(x, Tensor) and x.requires_grad and id(x) not in seen)
-    return order
+        fn = stack.pop()
+        if fn.inputs is None:
+            raise RuntimeError(
+                "backward(): this graph was already used by a backward pass and its saved "
+                "values were freed. Call backward(retain_graph=True) the first time if you "
+                "need to go through the same graph twice.")
+        fns.append(fn)
+        for x in fn.inputs:
+            if isinstance(x, Tensor) and x.grad_fn is not None and id(x.grad_fn) not in seen:
+                seen.add(id(x.grad_fn))
+                stack.append(x.grad_fn)
+    fns.sort(key=lambda fn: fn.stamp, reverse=True)
+    return fns
 
 
 def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
@@ -115,34 +120,40 @@ def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
                 f"pass a gradient of the same shape: y.backward(torch_like_ones).")
         grad = np.ones_like(root.data)
     else:
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if grad.shape != root.shape:
             raise RuntimeError(f"backward(): grad has shape {grad.shape} but the tensor has "
                                f"shape {root.shape}; pass a gradient of the tensor's shape.")
-    grads = {id(root): grad}
-    for node in reversed(_topological_order(root)):
-        g = grads.pop(id(node), None)
-        fn = node.grad_fn
-        if g is None:
-            continue
-        if fn is None:  # a leaf: accumulate in place into a gradient it owns
-            if node.grad is None:
-                node.grad = Tensor(np.array(g, dtype=node.data.dtype))
-            else:
-                node.grad.data += g
-            continue
-        in_grads = fn.backward(fn, g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for x, gx in zip(fn.inputs, in_grads):
-            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+    if root.grad_fn is None:  # backward on a leaf: d(root)/d(root) = 1
+        root.grad = Tensor(grad.copy()) if root.grad is None else Tensor(root.grad.data + grad)
+        return
+    grads = {id(root): grad}  # gradient of root w.r.t. each op's output, keyed by the output
+    leaves = {}
+    with np.errstate(under="ignore"):  # gradients that underflow to 0 are fine
+        for fn in _topological_order(root):
+            out_id = fn.out_id
+            g = grads.pop(out_id, None)
+            if g is None:
                 continue
-            if gx.shape != x.data.shape:
-                gx = unbroadcast(gx, x.data.shape)
-            key = id(x)
-            grads[key] = grads[key] + gx if key in grads else gx
-        if not retain_graph:  # free what backward no longer needs
-            fn.inputs, fn.saved_tensors = None, ()
+            in_grads = fn.backward(fn, g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            for x, gx in zip(fn.inputs, in_grads):
+                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                    continue
+                if gx.shape != x.data.shape:
+                    gx = unbroadcast(gx, x.data.shape)
+                key = id(x)
+                if x.grad_fn is None:  # a leaf: accumulate into .grad
+                    leaves[key] = x
+                grads[key] = grads[key] + gx if key in grads else gx
+            if not retain_graph:  # free what backward no longer needs
+                fn.inputs, fn.saved_tensors = None, ()
+        for key, leaf in leaves.items():
+            g = grads[key]
+            if g.dtype != leaf.data.dtype or not g.flags.c_contiguous:
+                g = np.array(g, dtype=leaf.data.dtype)  # e.g. a read-only broadcast view
+            leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
 class Tensor:

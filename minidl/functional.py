@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 
+import math
+
 from . import _special
 from ._validate import (as_tensor, check_class_targets, check_dim, check_reduction,
                         check_same_shape)
@@ -22,6 +24,13 @@ __all__ = ["step", "sign", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+_GELU_K = math.sqrt(2 / math.pi)
+
+
+def quiet_underflow(forward):
+    """For forwards whose e^x may underflow to 0 (harmless; backward ignores it the same way),
+    so they run cleanly even under np.errstate(all='raise')."""
+    return staticmethod(np.errstate(under="ignore")(forward))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -80,7 +89,7 @@ class LeakyRelu(Function):
 
 
 class Sigmoid(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x):
         y = _sigmoid(x)
         ctx.save_for_backward(y)
@@ -106,7 +115,7 @@ class Tanh(Function):
 
 
 class Softplus(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, beta, threshold):
         z = x * beta
         ctx.save_for_backward(z)
@@ -136,12 +145,12 @@ class Elu(Function):
 
 
 class Gelu(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
-            u = np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))
+            u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
             return 0.5 * x * (1 + u)
         return (x * _special.normal_cdf(x)).astype(x.dtype, copy=False)
 
@@ -149,15 +158,13 @@ class Gelu(Function):
     def backward(ctx, g):
         x = ctx.saved_tensors[0]
         if ctx.approximate == "tanh":
-            k = np.sqrt(2 / np.pi)
-            u = np.tanh(k * (x + 0.044715 * x ** 3))
-            return g * (0.5 * (1 + u) + 0.5 * x * (1 - u * u) * k * (1 + 3 * 0.044715 * x * x))
-        d = _special.normal_cdf(x) + x * _special.normal_pdf(x)
-        return g * d.astype(x.dtype, copy=False)
+            u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
+            return g * (0.5 * (1 + u) + 0.5 * x * (1 - u * u) * _GELU_K * (1 + 3 * 0.044715 * x * x))
+        return g * (_special.normal_cdf(x) + x * _special.normal_pdf(x)).astype(x.dtype, copy=False)
 
 
 class Silu(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x):
         s = _sigmoid(x)
         ctx.save_for_backward(x, s)
@@ -170,7 +177,7 @@ class Silu(Function):
 
 
 class Softmax(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, dim):
         e = np.exp(x - x.max(axis=dim, keepdims=True))
         y = e / e.sum(axis=dim, keepdims=True)
@@ -191,7 +198,7 @@ def _log_softmax(x: np.ndarray, dim: int) -> np.ndarray:
 
 
 class LogSoftmax(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, dim):
         y = _log_softmax(x, dim)
         ctx.save_for_backward(y)
@@ -310,7 +317,7 @@ def linear(input, weight, bias=None) -> Tensor:
 # --------------------------------------------------------------------------- losses
 def _reduce(loss: np.ndarray, reduction: str):
     if reduction == "mean":
-        return loss.mean()
+        return loss.sum() / loss.size  # (cheaper than .mean() on small arrays)
     return loss.sum() if reduction == "sum" else loss
 
 
@@ -384,7 +391,7 @@ class BCELoss(Function):
 
 
 class BCEWithLogitsLoss(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, t, reduction):
         ctx.save_for_backward(x, t)
         ctx.reduction = reduction
@@ -420,23 +427,26 @@ class NllLoss(Function):
 class CrossEntropy(Function):
     """log_softmax and nll_loss fused: the gradient is (softmax(x) - onehot(y)) / N."""
 
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, target, reduction):
-        logp = _log_softmax(x, -1)
+        z = x - x.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=-1, keepdims=True)
         rows = np.arange(len(target))
-        ctx.save_for_backward(logp)
+        ctx.save_for_backward(e / s)
         ctx.rows, ctx.target, ctx.reduction = rows, target, reduction
-        return _reduce(-logp[rows, target], reduction)
+        return _reduce(np.log(s[:, 0]) - z[rows, target], reduction)
 
     @staticmethod
     def backward(ctx, g):
-        gx = np.exp(ctx.saved_tensors[0])
-        gx[ctx.rows, ctx.target] -= 1
-        return gx * _class_upstream(g, ctx.reduction, len(ctx.rows))
+        up = _class_upstream(g, ctx.reduction, len(ctx.rows))
+        gx = ctx.saved_tensors[0] * up
+        gx[ctx.rows, ctx.target] -= up if np.ndim(up) == 0 else up[:, 0]
+        return gx
 
 
 class KLDiv(Function):
-    @staticmethod
+    @quiet_underflow
     def forward(ctx, x, t, reduction, log_target):
         if log_target:
             p, log_p = np.exp(t), t

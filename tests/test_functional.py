@@ -1,0 +1,226 @@
+"""Every functional op against torch in float64: forward and backward, on random inputs and at
+extremes; gradcheck on every op away from kinks."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import minidl
+import minidl.functional as F
+
+EXTREMES = np.array([-1e4, -800.0, -88.0, -20.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 20.0, 88.0, 800.0, 1e4])
+
+# name -> (minidl fn, torch fn); keyword arguments bound
+ACTIVATIONS = {
+    "relu": (F.relu, TF.relu),
+    "leaky_relu": (F.leaky_relu, TF.leaky_relu),
+    "leaky_relu_0.2": (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),
+    "sigmoid": (F.sigmoid, torch.sigmoid),
+    "tanh": (F.tanh, torch.tanh),
+    "softplus": (F.softplus, TF.softplus),
+    "softplus_beta2": (lambda x: F.softplus(x, beta=2.0), lambda x: TF.softplus(x, beta=2.0)),
+    "elu": (F.elu, TF.elu),
+    "elu_alpha0.5": (lambda x: F.elu(x, alpha=0.5), lambda x: TF.elu(x, alpha=0.5)),
+    "selu": (F.selu, TF.selu),
+    "gelu": (F.gelu, TF.gelu),
+    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+    "silu": (F.silu, TF.silu),
+    "step": (F.step, lambda x: (x > 0).to(x.dtype) + 0 * x),  # heaviside has no torch derivative
+    "sign": (F.sign, lambda x: torch.sign(x) + 0 * x),
+}
+KINKED = {"relu", "leaky_relu", "leaky_relu_0.2", "elu_alpha0.5", "step", "sign"}
+
+
+def both(fn_m, fn_t, x: np.ndarray):
+    xm = minidl.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    ym, yt = fn_m(xm), fn_t(xt)
+    g = np.random.default_rng(1).uniform(0.5, 1.5, size=ym.shape)
+    (ym * minidl.tensor(g)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    return ym, yt, xm.grad.data, xt.grad.numpy()
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("x", [np.random.default_rng(0).normal(0, 3, size=(7, 5)), EXTREMES],
+                         ids=["random", "extremes"])
+def test_activation_matches_torch(name, x):
+    fn_m, fn_t = ACTIVATIONS[name]
+    with np.errstate(all="raise"):
+        ym, yt, gm, gt = both(fn_m, fn_t, x.copy())
+    assert ym.dtype == np.float64
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_float32_extremes_are_finite_and_close(name):
+    fn_m, fn_t = ACTIVATIONS[name]
+    x = EXTREMES.astype(np.float32)
+    with np.errstate(all="raise"):
+        ym, yt, gm, gt = both(fn_m, fn_t, x)
+    assert ym.dtype == np.float32 and gm.dtype == np.float32
+    assert np.isfinite(ym.data).all() and np.isfinite(gm).all()
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gm, gt, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - KINKED))
+def test_activation_gradcheck(name):
+    x = np.random.default_rng(2).normal(0, 2, size=(4, 3))
+    assert minidl.gradcheck(ACTIVATIONS[name][0], x)
+
+
+@pytest.mark.parametrize("name", sorted(KINKED - {"step", "sign"}))
+def test_kinked_activation_gradcheck_away_from_kink(name):
+    x = np.random.default_rng(3).normal(0, 2, size=(4, 3))
+    x[np.abs(x) < 0.1] = 0.5
+    assert minidl.gradcheck(ACTIVATIONS[name][0], x)
+
+
+@pytest.mark.parametrize("dim", [-1, 0, 1])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_family(fn, dim):
+    x = np.random.default_rng(4).normal(0, 5, size=(4, 6))
+    x[0, 0] = 1e4
+    x[1, :] = -800
+    ym, yt, gm, gt = both(lambda t: getattr(F, fn)(t, dim=dim),
+                          lambda t: getattr(TF, fn)(t, dim=dim), x)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-9, atol=1e-12)
+    assert minidl.gradcheck(lambda t: getattr(F, fn)(t, dim=dim), x[2:] / 5)
+
+
+def test_linear_matches_torch():
+    rng = np.random.default_rng(5)
+    x, w, b = rng.normal(size=(8, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
+    xm, wm, bm = (minidl.tensor(a, requires_grad=True) for a in (x, w, b))
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    F.linear(xm, wm, bm).sum().backward()
+    TF.linear(xt, wt, bt).sum().backward()
+    for m, t in ((xm, xt), (wm, wt), (bm, bt)):
+        np.testing.assert_allclose(m.grad.data, t.grad.numpy(), rtol=1e-12)
+    assert minidl.gradcheck(F.linear, x, w, b)
+    assert minidl.gradcheck(lambda a, c: F.linear(a, c), x, w)
+    assert minidl.gradcheck(F.linear, rng.normal(size=(2, 5, 3)), w, b)
+
+
+REGRESSION_LOSSES = {
+    "mse_loss": (F.mse_loss, TF.mse_loss, {}),
+    "l1_loss": (F.l1_loss, TF.l1_loss, {}),
+    "huber_loss": (F.huber_loss, TF.huber_loss, {}),
+    "huber_loss_delta2": (F.huber_loss, TF.huber_loss, {"delta": 2.0}),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", REGRESSION_LOSSES)
+def test_regression_losses(name, reduction):
+    fm, ft, kw = REGRESSION_LOSSES[name]
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(0, 3, size=(6, 2)), rng.normal(0, 3, size=(6, 2))
+    ym, yt, gm, gt = both(lambda t: fm(t, minidl.tensor(y), reduction=reduction, **kw),
+                          lambda t: ft(t, torch.tensor(y), reduction=reduction, **kw), x)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-12)
+    assert minidl.gradcheck(lambda a, b: fm(a, b, reduction=reduction, **kw), x, y)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy(reduction):
+    rng = np.random.default_rng(7)
+    p, y = rng.uniform(0.05, 0.95, size=(5, 3)), rng.uniform(0, 1, size=(5, 3))
+    ym, yt, gm, gt = both(lambda t: F.binary_cross_entropy(t, minidl.tensor(y), reduction=reduction),
+                          lambda t: TF.binary_cross_entropy(t, torch.tensor(y), reduction=reduction), p)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-10)
+    assert minidl.gradcheck(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction), p, y)
+
+
+def test_binary_cross_entropy_at_0_and_1_is_clamped_like_torch():
+    p, y = np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    with np.errstate(all="raise"):
+        ym, yt, gm, gt = both(lambda t: F.binary_cross_entropy(t, minidl.tensor(y)),
+                              lambda t: TF.binary_cross_entropy(t, torch.tensor(y)), p)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy())
+    np.testing.assert_allclose(gm, gt)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("x", [np.random.default_rng(8).normal(0, 4, size=(13,)), EXTREMES],
+                         ids=["random", "extremes"])
+def test_bce_with_logits(x, reduction):
+    y = np.random.default_rng(9).uniform(0, 1, size=x.shape)
+    with np.errstate(all="raise"):
+        ym, yt, gm, gt = both(
+            lambda t: F.binary_cross_entropy_with_logits(t, minidl.tensor(y), reduction=reduction),
+            lambda t: TF.binary_cross_entropy_with_logits(t, torch.tensor(y), reduction=reduction), x)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-10, atol=1e-15)
+    assert minidl.gradcheck(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction),
+                            np.clip(x, -5, 5), y)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_and_nll(reduction):
+    rng = np.random.default_rng(10)
+    x = rng.normal(0, 3, size=(6, 4))
+    x[0] = [1e4, -1e4, 0, 800]
+    y = rng.integers(0, 4, size=6)
+    with np.errstate(all="raise"):
+        ym, yt, gm, gt = both(lambda t: F.cross_entropy(t, minidl.tensor(y), reduction=reduction),
+                              lambda t: TF.cross_entropy(t, torch.tensor(y), reduction=reduction), x)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-10, atol=1e-15)
+    logp = TF.log_softmax(torch.tensor(x), -1).numpy()
+    ym, yt, gm, gt = both(lambda t: F.nll_loss(t, minidl.tensor(y), reduction=reduction),
+                          lambda t: TF.nll_loss(t, torch.tensor(y), reduction=reduction), logp)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gm, gt, rtol=1e-12)
+    assert minidl.gradcheck(lambda a: F.cross_entropy(a, y[1:], reduction=reduction), x[1:])
+
+
+def test_cross_entropy_is_nll_of_log_softmax_in_value_and_gradient():
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
+    a, b = minidl.tensor(x, requires_grad=True), minidl.tensor(x, requires_grad=True)
+    la, lb = F.cross_entropy(a, y), F.nll_loss(F.log_softmax(b, dim=1), y)
+    la.backward(), lb.backward()
+    np.testing.assert_allclose(la.item(), lb.item(), rtol=1e-14)
+    np.testing.assert_allclose(a.grad.data, b.grad.data, atol=1e-15)
+    onehot = np.eye(3)[y]
+    p = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+    np.testing.assert_allclose(a.grad.data, (p - onehot) / 5, atol=1e-15)
+
+
+def test_single_sample_class_losses():
+    x = np.array([0.2001, 0.6048, 0.0787])
+    for fm, ft in ((F.cross_entropy, TF.cross_entropy),):
+        for reduction in ("mean", "none"):
+            got = fm(x, np.int64(1), reduction=reduction)
+            want = ft(torch.tensor(x), torch.tensor(1), reduction=reduction)
+            assert got.shape == tuple(want.shape)
+            np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "batchmean", "sum", "none"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(reduction, log_target):
+    rng = np.random.default_rng(12)
+    x = np.log(rng.dirichlet(np.ones(4), size=3))
+    p = rng.dirichlet(np.ones(4), size=3)
+    p[0, 1] = 0.0
+    t = np.log(p + 1e-3) if log_target else p
+    ym, yt, gm, gt = both(
+        lambda a: F.kl_div(a, minidl.tensor(t), reduction=reduction, log_target=log_target),
+        lambda a: TF.kl_div(a, torch.tensor(t), reduction=reduction, log_target=log_target), x)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gm, gt, rtol=1e-12)
+
+
+def test_functions_accept_arrays_lists_and_numbers():
+    assert F.relu([-1.0, 2.0]).tolist() == [0.0, 2.0]
+    assert F.sigmoid(0.0).item() == 0.5
+    assert F.relu(np.array([-1.0, 2.0])).dtype == np.float64
+    assert F.tanh([1, 2]).dtype == np.float32
+    assert F.mse_loss([1.0, 2.0], [1.0, 4.0]).item() == 2.0
