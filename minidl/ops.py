@@ -27,8 +27,10 @@ def shape_arg(shape: tuple) -> tuple:
 
 
 def tensor_repr(t: Tensor) -> str:
-    body = np.array2string(t.data, precision=4, separator=", ", prefix="tensor(",
-                           floatmode="maxprec_equal" if t.data.ndim else "maxprec")
+    d = t.data
+    integral = d.dtype.kind != "f" or bool(np.all(np.isfinite(d) & (d == np.round(d))))
+    body = np.array2string(d, precision=4, separator=", ", prefix="tensor(",
+                           floatmode="maxprec" if integral else "fixed")
     extras = []
     if t.data.dtype not in (np.float32, np.int64, np.bool_):
         extras.append(f"dtype={t.data.dtype}")
@@ -178,6 +180,8 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:  # a dot product
+            return g * b, g * a
         a2 = a[None] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g

@@ -1,0 +1,64 @@
+"""The spine: import stays NumPy-only, environment.yml agrees with the pins, make lab is safe."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pins() -> dict[str, str]:
+    out = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            out[name.strip().lower().replace("_", "-")] = version.strip()
+    return out
+
+
+def test_import_minidl_is_numpy_only():
+    code = ("import sys, minidl; bad = [m for m in ('torch', 'matplotlib', 'ipywidgets', 'scipy') "
+            "if m in sys.modules]; print(bad)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"
+
+
+def test_environment_yml_matches_constraints():
+    env = (ROOT / "environment.yml").read_text()
+    pinned = pins()
+    conda = dict(re.findall(r"^\s+- ([A-Za-z0-9_.-]+)=([0-9][^\s]*)$", env, re.M))
+    conda.pop("python")
+    assert conda, "environment.yml lists no pinned packages"
+    for name, version in conda.items():
+        assert pinned.get(name) == version, f"{name}: environment.yml {version} vs constraints {pinned.get(name)}"
+    assert f"torch=={pinned['torch']}" in env
+    assert "-e ." in env
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for extra in ("course", "test"):
+        deps = re.search(rf"^{extra} = \[(.*)\]$", pyproject, re.M).group(1)
+        for dep in re.findall(r'"([A-Za-z0-9_.-]+)', deps):
+            key = dep.lower().replace("_", "-")
+            assert key in pinned, f"{dep} (extra {extra}) is not pinned in constraints.txt"
+            assert key in conda or key == "torch", f"{dep} missing from environment.yml"
+
+
+def test_make_lab_binds_localhost_with_token_auth():
+    out = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    line = next(l for l in out.splitlines() if "jupyter lab" in l)
+    assert "--ServerApp.ip=127.0.0.1" in line
+    assert "IdentityProvider.token" not in line and "ServerApp.token" not in line
+    assert "disable_check_xsrf" not in line and "0.0.0.0" not in line
+
+
+def test_jupyterlab_news_prompt_is_off():
+    settings = ROOT / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    text = settings.read_text()
+    assert '"fetchNews": "false"' in text and '"checkForUpdates": false' in text
+    assert "JUPYTERLAB_SETTINGS_DIR" in (ROOT / "Makefile").read_text()
+
+
+def test_notebooks_name_their_kernel():
+    import json
+    for nb in sorted(ROOT.glob("*/[0-9][0-9]_*.ipynb")):
+        meta = json.loads(nb.read_text())["metadata"]
+        assert meta.get("kernelspec", {}).get("name") == "python3", nb
