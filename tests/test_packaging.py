@@ -62,3 +62,11 @@ def test_notebooks_name_their_kernel():
     for nb in sorted(ROOT.glob("*/[0-9][0-9]_*.ipynb")):
         meta = json.loads(nb.read_text())["metadata"]
         assert meta.get("kernelspec", {}).get("name") == "python3", nb
+
+
+def test_readme_example_prints_what_it_says():
+    text = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    claimed = re.search(r"print\(loss, x.grad\)\s+# (.*)", code).group(1)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == claimed.strip()
