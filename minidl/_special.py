@@ -78,6 +78,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     out[small] = _erf_small(x[small])
     big = ~small
     out[big] = np.sign(x[big]) * (1.0 - _erfc_large(a[big]))
+    out[np.isnan(x)] = np.nan
     return out
 
 

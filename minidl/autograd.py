@@ -66,7 +66,8 @@ class Function:
                 needs_grad = needs_grad or x.requires_grad
             else:
                 arrays.append(x)
-        out = Tensor(cls.forward(ctx, *arrays, **constants))
+        with np.errstate(under="ignore"):  # results too small for the dtype become 0, quietly
+            out = Tensor(cls.forward(ctx, *arrays, **constants))
         if needs_grad and _grad_enabled:
             global _clock
             _clock += 1

@@ -27,12 +27,6 @@ SELU_SCALE = 1.0507009873554804934193349852946
 _GELU_K = math.sqrt(2 / math.pi)
 
 
-def quiet_underflow(forward):
-    """For forwards whose e^x may underflow to 0 (harmless; backward ignores it the same way),
-    so they run cleanly even under np.errstate(all='raise')."""
-    return staticmethod(np.errstate(under="ignore")(forward))
-
-
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e = e^-|x| is in (0, 1]."""
     e = np.exp(-np.abs(x))
@@ -48,7 +42,7 @@ def _log1p_exp(x: np.ndarray) -> np.ndarray:
 class Step(Function):
     @staticmethod
     def forward(ctx, x):
-        return (x > 0).astype(x.dtype)
+        return np.where(np.isnan(x), x, x > 0).astype(x.dtype)  # NaN stays NaN
 
     @staticmethod
     def backward(ctx, g):
@@ -89,7 +83,7 @@ class LeakyRelu(Function):
 
 
 class Sigmoid(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x):
         y = _sigmoid(x)
         ctx.save_for_backward(y)
@@ -115,7 +109,7 @@ class Tanh(Function):
 
 
 class Softplus(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, beta, threshold):
         z = x * beta
         ctx.save_for_backward(z)
@@ -145,7 +139,7 @@ class Elu(Function):
 
 
 class Gelu(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
@@ -164,7 +158,7 @@ class Gelu(Function):
 
 
 class Silu(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x):
         s = _sigmoid(x)
         ctx.save_for_backward(x, s)
@@ -177,7 +171,7 @@ class Silu(Function):
 
 
 class Softmax(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - x.max(axis=dim, keepdims=True))
         y = e / e.sum(axis=dim, keepdims=True)
@@ -198,7 +192,7 @@ def _log_softmax(x: np.ndarray, dim: int) -> np.ndarray:
 
 
 class LogSoftmax(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, dim):
         y = _log_softmax(x, dim)
         ctx.save_for_backward(y)
@@ -391,7 +385,7 @@ class BCELoss(Function):
 
 
 class BCEWithLogitsLoss(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, t, reduction):
         ctx.save_for_backward(x, t)
         ctx.reduction = reduction
@@ -427,7 +421,7 @@ class NllLoss(Function):
 class CrossEntropy(Function):
     """log_softmax and nll_loss fused: the gradient is (softmax(x) - onehot(y)) / N."""
 
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, target, reduction):
         z = x - x.max(axis=-1, keepdims=True)
         e = np.exp(z)
@@ -446,7 +440,7 @@ class CrossEntropy(Function):
 
 
 class KLDiv(Function):
-    @quiet_underflow
+    @staticmethod
     def forward(ctx, x, t, reduction, log_target):
         if log_target:
             p, log_p = np.exp(t), t

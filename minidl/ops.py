@@ -198,15 +198,16 @@ class MatMul(Function):
         return ga, gb
 
 
-def _axes(dim, ndim):
+def _axes(dim, ndim, fn="sum"):
     if dim is None:
         return None
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    n = max(ndim, 1)
     for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimension(s); "
-                             f"use a dim between {-max(ndim, 1)} and {max(ndim, 1) - 1}.")
-    return tuple(d % max(ndim, 1) for d in dims)
+        if not isinstance(d, (int, np.integer)) or not -n <= d < n:
+            raise ValueError(f"{fn}(): dim={d!r} is out of range for a tensor with {ndim} "
+                             f"dimension(s); use a dim between {-n} and {n - 1}.")
+    return tuple(d % n for d in dims)
 
 
 def _expand(g, shape, axes, keepdim):
@@ -221,7 +222,7 @@ def _expand(g, shape, axes, keepdim):
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim, "sum"), keepdim
         return np.sum(a, axis=ctx.axes, keepdims=keepdim)
 
     @staticmethod
@@ -232,7 +233,7 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim, "mean"), keepdim
         out = np.mean(a, axis=ctx.axes, keepdims=keepdim)
         ctx.count = a.size // max(out.size, 1) if a.size else 1
         return out
@@ -247,7 +248,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
-        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim, "max"), keepdim
         out = np.max(a, axis=ctx.axes, keepdims=True)
         mask = a == out
         ctx.save_for_backward(mask / mask.sum(axis=ctx.axes, keepdims=True))
@@ -271,7 +272,7 @@ def max_values_indices(t: Tensor, dim=None, keepdim=False):
 def argmax(t: Tensor, dim=None, keepdim=False) -> Tensor:
     if dim is None:
         return Tensor(np.asarray(np.argmax(t.data)))
-    axis = _axes(dim, t.ndim)[0]
+    axis = _axes(dim, t.ndim, "argmax")[0]
     return Tensor(np.argmax(t.data, axis=axis, keepdims=keepdim))
 
 
@@ -293,7 +294,7 @@ class Reshape(Function):
 class Transpose(Function):
     @staticmethod
     def forward(ctx, a, dims):
-        ctx.dims = _axes(dims, a.ndim)
+        ctx.dims = _axes(dims, a.ndim, "transpose")
         return np.swapaxes(a, *ctx.dims)
 
     @staticmethod

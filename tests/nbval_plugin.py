@@ -1,5 +1,19 @@
-"""pytest plugin loaded for the nbval runs (`-p tests.nbval_plugin`): every notebook kernel
-starts from a clean environment with a non-interactive matplotlib backend."""
+"""pytest plugin for the nbval runs (`-p tests.nbval_plugin`): every notebook kernel starts with
+a non-interactive matplotlib backend and with outbound network refused (tests/offline/
+sitecustomize.py), so the notebook suite is also the proof that the course runs offline."""
 import os
+from pathlib import Path
 
-os.environ.setdefault("MPLBACKEND", "agg")
+GUARD = str(Path(__file__).with_name("offline"))
+
+
+def offline_env(env: dict) -> dict:
+    """`env` with the network guard on PYTHONPATH."""
+    env = dict(env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (GUARD, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def pytest_configure(config):
+    os.environ.update(offline_env(os.environ))
+    os.environ.setdefault("MPLBACKEND", "agg")
