@@ -63,11 +63,11 @@ def check_same_shape(fn: str, x: Tensor, target: Tensor) -> None:
                      f"{xs} and target has shape {ts}. {hint}")
 
 
-def check_class_targets(fn: str, x: Tensor, target) -> Tensor:
+def check_class_targets(fn: str, x: Tensor, target) -> np.ndarray:
     """Targets for nll_loss / cross_entropy: integer class indices of shape (N,), in [0, C)."""
-    if not isinstance(target, Tensor):
-        target = as_tensor(target, fn, "target", floating=False)
-    t = target.data
+    t = target.data if isinstance(target, Tensor) else target
+    if type(t) is not np.ndarray:
+        t = as_tensor(target, fn, "target", floating=False).data
     if x.ndim not in (1, 2):
         raise ValueError(f"{fn}(): expected input of shape (N, C) (or (C,) for one sample), but "
                          f"got shape {x.shape}. Flatten extra axes: input.reshape(-1, C).")
@@ -92,9 +92,12 @@ def check_class_targets(fn: str, x: Tensor, target) -> Tensor:
         raise ValueError(f"{fn}(): target must have shape {expected} (one class index per "
                          f"sample) for input of shape {x.shape}, but got shape {t.shape}.{hint}")
     n_classes = x.shape[-1]
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        bad = t.min() if t.min() < 0 else t.max()
-        raise ValueError(f"{fn}(): target contains the label {bad}, but the input has "
-                         f"{n_classes} classes, so labels must be in [0, {n_classes - 1}]. "
-                         f"Check the number of output units or relabel the classes from 0.")
-    return target
+    # one reduction for both ends: seen as unsigned, a negative label is huge
+    unsigned = t.view(f"u{t.itemsize}") if t.dtype.kind == "i" else t
+    if t.size and unsigned.max() >= n_classes:
+        low, high = t.min(), t.max()
+        raise ValueError(f"{fn}(): target contains the label {low if low < 0 else high}, but "
+                         f"the input has {n_classes} classes, so labels must be in "
+                         f"[0, {n_classes - 1}]. Check the number of output units or "
+                         f"relabel the classes from 0.")
+    return t

@@ -12,6 +12,8 @@ walks those records in reverse topological order; the ONE place that undoes broa
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 _grad_enabled = True
@@ -40,6 +42,17 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
+def quietly(f, *args, **kwargs):
+    """f(*args); if NumPy was set to raise on underflow (np.errstate(all='raise')) and f's result
+    underflowed, run f again with underflow ignored: values too small for the dtype become 0.
+    forward/backward are pure, so running one twice is safe; costs nothing in the usual case."""
+    try:
+        return f(*args, **kwargs)
+    except FloatingPointError:
+        with np.errstate(under="ignore"):
+            return f(*args, **kwargs)
+
+
 class Function:
     """Base class of every differentiable op. The instance is the `ctx` of one call."""
 
@@ -47,6 +60,11 @@ class Function:
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """For each input, whether backward must compute its gradient (as in torch)."""
+        return tuple(isinstance(x, Tensor) and x.requires_grad for x in self.inputs)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -66,8 +84,7 @@ class Function:
                 needs_grad = needs_grad or x.requires_grad
             else:
                 arrays.append(x)
-        with np.errstate(under="ignore"):  # results too small for the dtype become 0, quietly
-            out = Tensor(cls.forward(ctx, *arrays, **constants))
+        out = Tensor(quietly(cls.forward, ctx, *arrays, **constants))
         if needs_grad and _grad_enabled:
             global _clock
             _clock += 1
@@ -88,6 +105,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
+_stamp = attrgetter("stamp")
+
+
 def _topological_order(root: "Tensor") -> list:
     """The ops `root` depends on, latest first. Each op is stamped when it runs, after its
     inputs, so sorting by stamp is a topological order (found iteratively: no recursion)."""
@@ -104,7 +124,7 @@ def _topological_order(root: "Tensor") -> list:
             if isinstance(x, Tensor) and x.grad_fn is not None and id(x.grad_fn) not in seen:
                 seen.add(id(x.grad_fn))
                 stack.append(x.grad_fn)
-    fns.sort(key=lambda fn: fn.stamp, reverse=True)
+    fns.sort(key=_stamp, reverse=True)
     return fns
 
 
@@ -130,31 +150,30 @@ def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
         return
     grads = {id(root): grad}  # gradient of root w.r.t. each op's output, keyed by the output
     leaves = {}
-    with np.errstate(under="ignore"):  # gradients that underflow to 0 are fine
-        for fn in _topological_order(root):
-            out_id = fn.out_id
-            g = grads.pop(out_id, None)
-            if g is None:
+    for fn in _topological_order(root):
+        out_id = fn.out_id
+        g = grads.pop(out_id, None)
+        if g is None:
+            continue
+        in_grads = quietly(fn.backward, fn, g)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        for x, gx in zip(fn.inputs, in_grads):
+            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
                 continue
-            in_grads = fn.backward(fn, g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            for x, gx in zip(fn.inputs, in_grads):
-                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
-                    continue
-                if gx.shape != x.data.shape:
-                    gx = unbroadcast(gx, x.data.shape)
-                key = id(x)
-                if x.grad_fn is None:  # a leaf: accumulate into .grad
-                    leaves[key] = x
-                grads[key] = grads[key] + gx if key in grads else gx
-            if not retain_graph:  # free what backward no longer needs
-                fn.inputs, fn.saved_tensors = None, ()
-        for key, leaf in leaves.items():
-            g = grads[key]
-            if g.dtype != leaf.data.dtype or not g.flags.c_contiguous:
-                g = np.array(g, dtype=leaf.data.dtype)  # e.g. a read-only broadcast view
-            leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
+            if gx.shape != x.data.shape:
+                gx = unbroadcast(gx, x.data.shape)
+            key = id(x)
+            if x.grad_fn is None:  # a leaf: accumulate into .grad
+                leaves[key] = x
+            grads[key] = grads[key] + gx if key in grads else gx
+        if not retain_graph:  # free what backward no longer needs
+            fn.inputs, fn.saved_tensors = None, ()
+    for key, leaf in leaves.items():
+        g = grads[key]
+        if g.dtype != leaf.data.dtype or not g.flags.c_contiguous:
+            g = quietly(np.array, g, dtype=leaf.data.dtype)  # e.g. a read-only broadcast view
+        leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
 class Tensor:

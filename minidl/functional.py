@@ -217,10 +217,11 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
         g2 = g.reshape(-1, g.shape[-1])
-        gw = g2.T @ x.reshape(-1, x.shape[-1])
-        gb = g2.sum(axis=0) if ctx.inputs[2] is not None else None
-        return g @ w, gw, gb
+        return (g @ w if need_x else None,
+                g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None,
+                g2.sum(axis=0) if need_b else None)
 
 
 def step(input) -> Tensor:
@@ -423,7 +424,10 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, reduction):
-        z = x - x.max(axis=-1, keepdims=True)
+        row_max = x.max(axis=-1, keepdims=True)
+        if x.shape[-1] > 1 and row_max.max() <= 1:
+            _warn_if_probabilities(x)
+        z = x - row_max
         e = np.exp(z)
         s = e.sum(axis=-1, keepdims=True)
         rows = np.arange(len(target))
@@ -437,6 +441,13 @@ class CrossEntropy(Function):
         gx = ctx.saved_tensors[0] * up
         gx[ctx.rows, ctx.target] -= up if np.ndim(up) == 0 else up[:, 0]
         return gx
+
+
+def _warn_if_probabilities(x: np.ndarray) -> None:
+    if x.min() >= 0 and np.allclose(x.sum(axis=-1), 1, atol=1e-5):
+        warnings.warn("cross_entropy(): every row of the input is in [0, 1] and sums to 1: these "
+                      "look like probabilities, but cross_entropy expects raw logits and applies "
+                      "softmax itself. Pass the logits (before softmax).", stacklevel=5)
 
 
 class KLDiv(Function):
@@ -522,7 +533,7 @@ def _class_loss_inputs(fn, input, target, reduction):
     t = check_class_targets(fn, x, target)
     single = x.ndim == 1
     if single:  # one sample: (C,) logits and a scalar label
-        x, t = x.reshape(1, -1), Tensor(t.data.reshape(1))
+        x, t = x.reshape(1, -1), t.reshape(1)
     return x, t, single
 
 
@@ -533,20 +544,14 @@ def nll_loss(input, target, *, reduction: str = "mean") -> Tensor:
         warnings.warn(f"nll_loss(): input contains values up to {np.nanmax(x.data):.4g}, but "
                       f"log-probabilities are <= 0. Apply log_softmax first, or call "
                       f"cross_entropy(logits, target), which does both.", stacklevel=2)
-    out = NllLoss.apply(x, target=t.data, reduction=reduction)
+    out = NllLoss.apply(x, target=t, reduction=reduction)
     return out.reshape(()) if single and reduction == "none" else out
 
 
 def cross_entropy(input, target, *, reduction: str = "mean") -> Tensor:
     r"""$-\frac1N\sum_n \log \mathrm{softmax}(x_n)_{y_n}$ = nll_loss(log_softmax(x), y), fused and stable."""
     x, t, single = _class_loss_inputs("cross_entropy", input, target, reduction)
-    d = x.data
-    if d.shape[-1] > 1 and d.size and d.max() <= 1 and d.min() >= 0 and \
-            np.allclose(d.sum(axis=-1), 1, atol=1e-5):
-        warnings.warn("cross_entropy(): every row of the input is in [0, 1] and sums to 1: these "
-                      "look like probabilities, but cross_entropy expects raw logits and applies "
-                      "softmax itself. Pass the logits (before softmax).", stacklevel=2)
-    out = CrossEntropy.apply(x, target=t.data, reduction=reduction)
+    out = CrossEntropy.apply(x, target=t, reduction=reduction)
     return out.reshape(()) if single and reduction == "none" else out
 
 

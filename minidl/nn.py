@@ -7,6 +7,7 @@ from typing import Iterator
 import numpy as np
 
 from . import functional as F
+from ._validate import as_tensor
 from .autograd import Tensor
 from .random import generator
 
@@ -65,13 +66,15 @@ class Linear(Module):
                      if bias else None)
 
     def forward(self, x) -> Tensor:
-        if type(x) is Tensor and x.ndim and x.shape[-1] != self.in_features:
+        if type(x) is not Tensor:
+            x = as_tensor(x, "Linear")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features="
                              f"{self.out_features}) got input of shape {x.shape}: its last "
                              f"dimension must be {self.in_features}. Check the previous layer's "
                              f"out_features, or reshape a single sample to (1, "
                              f"{self.in_features}).")
-        return F.linear(x, self.weight, self.bias)
+        return F.Linear.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
