@@ -15,7 +15,8 @@ import importlib
 import numpy as np
 
 from . import functional, nn, optim
-from .autograd import Function, Tensor, is_grad_enabled, no_grad
+from .autograd import Function, is_grad_enabled, no_grad
+from .tensor import Tensor
 from .calculus import GradcheckError, derivative, gradcheck, numerical_derivative
 from .random import manual_seed
 

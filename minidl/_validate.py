@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import Tensor
+from .tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 

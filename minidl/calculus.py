@@ -5,7 +5,7 @@ from typing import Callable
 
 import numpy as np
 
-from .autograd import Tensor
+from .tensor import Tensor
 
 
 def _array(y) -> np.ndarray:

@@ -15,7 +15,8 @@ import math
 from . import _special
 from ._validate import (as_tensor, check_class_targets, check_dim, check_reduction,
                         check_same_shape)
-from .autograd import Function, Tensor
+from .autograd import Function
+from .tensor import Tensor
 
 __all__ = ["step", "sign", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "selu",
            "gelu", "silu", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import functional as F
 from ._validate import as_tensor
-from .autograd import Tensor
+from .tensor import Tensor
 from .random import generator
 
 

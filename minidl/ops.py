@@ -9,7 +9,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import Function, Tensor
+from .autograd import Function
+from .tensor import Tensor
 
 
 def unwrap(x):

@@ -5,7 +5,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .autograd import Tensor
+from .tensor import Tensor
 
 
 class Optimizer:
