@@ -4,8 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOK_DIRS := $(wildcard notebooks exercises solutions)
-# a fresh kernel per notebook, no GUI backend, the project's Jupyter settings (no news prompt)
-export MPLBACKEND := agg
+# the project's Jupyter settings (no news prompt); figures use the kernel's inline backend
 export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.jupyter/lab/user-settings
 export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.jupyter/lab/workspaces
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -36,3 +35,8 @@ unit: setup  ## only the unit tests (fast)
 
 refresh: setup  ## re-execute every lesson notebook in place (after changing minidl)
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+.PHONY: bench
+bench: setup  ## time minidl against hand-written NumPy, PyTorch, DeZero and micrograd; PASS/MISS per target
+	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('dezero', 'micrograd', 'threadpoolctl')))" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	$(BIN)/python benchmarks/bench.py

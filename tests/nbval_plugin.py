@@ -1,6 +1,7 @@
 """pytest plugin for the nbval runs (`-p tests.nbval_plugin`): every notebook kernel starts with
-a non-interactive matplotlib backend and with outbound network refused (tests/offline/
-sitecustomize.py), so the notebook suite is also the proof that the course runs offline."""
+outbound network refused (tests/offline/sitecustomize.py), so the notebook suite is also the
+proof that the course runs offline. Figures use the kernel's own inline backend, as in
+JupyterLab (an MPLBACKEND=agg here would make every figure vanish from the outputs)."""
 import os
 from pathlib import Path
 
@@ -16,4 +17,3 @@ def offline_env(env: dict) -> dict:
 
 def pytest_configure(config):
     os.environ.update(offline_env(os.environ))
-    os.environ.setdefault("MPLBACKEND", "agg")
