@@ -142,20 +142,21 @@ class Elu(Function):
 class Gelu(Function):
     @staticmethod
     def forward(ctx, x, approximate):
-        ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
             u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
+            ctx.save_for_backward(x, u)
             return 0.5 * x * (1 + u)
-        return (x * _special.normal_cdf(x)).astype(x.dtype, copy=False)
+        cdf = _special.normal_cdf(x).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.saved_tensors[0]
-        if ctx.approximate == "tanh":
-            u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
-            return g * (0.5 * (1 + u) + 0.5 * x * (1 - u * u) * _GELU_K * (1 + 3 * 0.044715 * x * x))
-        return g * (_special.normal_cdf(x) + x * _special.normal_pdf(x)).astype(x.dtype, copy=False)
+        x, c = ctx.saved_tensors
+        if ctx.approximate == "tanh":  # c is the tanh term u
+            return g * (0.5 * (1 + c) + 0.5 * x * (1 - c * c) * _GELU_K * (1 + 3 * 0.044715 * x * x))
+        return g * (c + x * _special.normal_pdf(x).astype(x.dtype, copy=False))
 
 
 class Silu(Function):
