@@ -15,6 +15,7 @@ import nbformat
 from nbclient import NotebookClient
 
 KERNEL = "python3"
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -25,7 +26,11 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
         if cell.cell_type == "code":
-            for out in cell.get("outputs", []):
+            # a stored widget view without its widget state shows as "model not found" in
+            # JupyterLab: drop it (such cells are NBVAL_IGNORE_OUTPUT; re-running shows it)
+            cell.outputs = [out for out in cell.get("outputs", [])
+                            if WIDGET not in out.get("data", {})]
+            for out in cell.outputs:
                 out.get("metadata", {}).pop("execution", None)
     return nb
 
