@@ -190,7 +190,7 @@ def test_draw_graph_draws_every_node_and_edge_without_overlaps():
     for i, p in enumerate(boxes):
         for q in boxes[i + 1:]:
             assert not p.overlaps(q)
-    assert fig.get_figwidth() <= 10
+    assert fig.get_figwidth() <= 12
     assert "w (leaf)\nshape (2, 3)\ngrad …" in {t.get_text() for t in texts}
     plt.close(fig)
 
