@@ -5,11 +5,9 @@ Every differentiable operation is a `Function` subclass with two static methods:
     forward(ctx, *arrays, **constants) -> array       # NumPy in, NumPy out
     backward(ctx, grad) -> grad or tuple of grads      # one per positional input
 
-`Function.apply(*inputs, **constants)` unwraps Tensors, runs `forward` and, when any input
-requires a gradient, records the call (the `ctx`) as the output's `grad_fn`. `Tensor.backward`
-walks those records in reverse topological order; the ONE place that undoes broadcasting is
-`unbroadcast`, called there, so no op has to think about it.
-"""
+`Function.apply` unwraps Tensors, runs `forward` and, when an input requires a gradient, records
+the call (the `ctx`) as the output's `grad_fn`. `backward` walks those records latest first; the
+ONE place that undoes broadcasting is `unbroadcast`, called there, so no op thinks about it."""
 from __future__ import annotations
 
 from operator import attrgetter
@@ -128,33 +126,38 @@ def _topological_order(root: "Tensor") -> list:
     return fns
 
 
-def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires a gradient."""
+def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
+    """The gradient to start from: ones for a scalar, else the caller's, checked."""
     if not root.requires_grad:
-        raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn. "
-                           "Create the inputs with requires_grad=True before computing it.")
+        raise RuntimeError(f"{caller}(): this tensor does not require grad and has no grad_fn. "
+                           f"Create the inputs with requires_grad=True before computing it.")
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
-                f"backward(): grad can be implicitly created only for a scalar output, but this "
-                f"tensor has shape {root.shape}. Reduce it first (e.g. y.sum().backward()) or "
-                f"pass a gradient of the same shape: y.backward(torch_like_ones).")
-        grad = np.ones_like(root.data)
-    else:
-        grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
-        if grad.shape != root.shape:
-            raise RuntimeError(f"backward(): grad has shape {grad.shape} but the tensor has "
-                               f"shape {root.shape}; pass a gradient of the tensor's shape.")
-    if root.grad_fn is None:  # backward on a leaf: d(root)/d(root) = 1
-        root.grad = Tensor(grad.copy()) if root.grad is None else Tensor(root.grad.data + grad)
-        return
-    grads = {id(root): grad}  # gradient of root w.r.t. each op's output, keyed by the output
-    leaves = {}
+                f"{caller}(): grad can be implicitly created only for a scalar output, but "
+                f"this tensor has shape {root.shape}. Reduce it first (e.g. y.sum()) or pass "
+                f"a gradient of the same shape.")
+        return np.ones_like(root.data)
+    grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    if grad.shape != root.shape:
+        raise RuntimeError(f"{caller}(): grad has shape {grad.shape} but the tensor has "
+                           f"shape {root.shape}; pass a gradient of the tensor's shape.")
+    return grad
+
+
+def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=frozenset()):
+    """Propagate d(root)/d(root) = grad to every tensor root depends on, latest op first.
+    Returns ({id: leaf} for the leaves reached, {id: gradient} for those leaves and for the
+    tensors whose id is in `keep`)."""
+    if root.grad_fn is None:
+        return {id(root): root}, {id(root): grad}
+    grads, leaves, kept = {id(root): grad}, {}, {}  # grads: keyed by the tensor they belong to
     for fn in _topological_order(root):
-        out_id = fn.out_id
-        g = grads.pop(out_id, None)
+        g = grads.pop(fn.out_id, None)
         if g is None:
             continue
+        if fn.out_id in keep:
+            kept[fn.out_id] = g
         in_grads = quietly(fn.backward, fn, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
@@ -164,16 +167,34 @@ def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
             if gx.shape != x.data.shape:
                 gx = unbroadcast(gx, x.data.shape)
             key = id(x)
-            if x.grad_fn is None:  # a leaf: accumulate into .grad
+            if x.grad_fn is None:
                 leaves[key] = x
             grads[key] = grads[key] + gx if key in grads else gx
         if not retain_graph:  # free what backward no longer needs
             fn.inputs, fn.saved_tensors = None, ()
+    kept.update((key, grads[key]) for key in leaves)
+    return leaves, kept
+
+
+def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires a gradient."""
+    leaves, grads = _chain_rule(root, _seed(root, grad, "backward"), retain_graph)
     for key, leaf in leaves.items():
         g = grads[key]
         if g.dtype != leaf.data.dtype or not g.flags.c_contiguous:
             g = quietly(np.array, g, dtype=leaf.data.dtype)  # e.g. a read-only broadcast view
         leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
+
+
+def grad(output: "Tensor", inputs, grad_output=None, retain_graph: bool = False) -> tuple:
+    """d(output)/d(t) for each tensor t in `inputs` (leaves or intermediate results), as
+    `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
+    A tensor that `output` does not depend on gets zeros."""
+    inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
+    _, grads = _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph,
+                           {id(t) for t in inputs})
+    return tuple(Tensor(np.array(grads[id(t)], dtype=t.data.dtype) if id(t) in grads
+                        else np.zeros_like(t.data)) for t in inputs)
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor needs backward, defined above)

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 
-from ..autograd import quietly, unbroadcast
+from ..autograd import grad
 from ..tensor import Tensor
 
 __all__ = ["graph_ops", "upstream_grads", "graph_text", "draw_graph"]
@@ -100,33 +100,17 @@ def graph_ops(tensor: Tensor) -> list[str]:
 
 
 def _grads(root: Tensor, nodes: dict, order: list, caller: str) -> dict:
-    r"""{key: d root / d tensor} for every tensor node that requires a gradient: the chain
-    rule $\bar{x} = \sum_{\text{ops } f \text{ using } x} \bar{y}_f \, \partial f / \partial x$,
-    applied in reverse topological order, as `backward()` does, but keeping every node's value
-    and leaving `.grad` and the graph untouched."""
+    r"""{key: d root / d tensor} for every tensor node that requires a gradient, by
+    `minidl.autograd.grad` (the engine's chain rule), leaving `.grad` and the graph untouched."""
     if root.data.size != 1:
         raise ValueError(f"{caller}(): gradients need a scalar output, but this tensor has shape "
                          f"{root.shape}. Reduce it first, e.g. {caller}(y.sum(), ...).")
     if not root.requires_grad:
         raise ValueError(f"{caller}(): this tensor does not require grad, so it has no graph. "
                          f"Create the inputs with requires_grad=True before computing it.")
-    grads = {("t", id(root)): np.ones_like(root.data)}
-    for key in reversed(order):
-        node = nodes[key]
-        if node.kind != "tensor" or node.obj.grad_fn is None or key not in grads:
-            continue
-        fn = node.obj.grad_fn
-        in_grads = quietly(fn.backward, fn, grads[key])
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for x, gx in zip(fn.inputs, in_grads):
-            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
-                continue
-            if gx.shape != x.shape:
-                gx = unbroadcast(gx, x.shape)
-            k = ("t", id(x))
-            grads[k] = grads[k] + gx if k in grads else gx
-    return grads
+    tensors = [nodes[k].obj for k in order
+               if nodes[k].kind == "tensor" and nodes[k].obj.requires_grad]
+    return {("t", id(t)): g.data for t, g in zip(tensors, grad(root, tensors, retain_graph=True))}
 
 
 def upstream_grads(output: Tensor, tensors: Sequence[Tensor]) -> list[np.ndarray]:
