@@ -23,7 +23,7 @@ from .random import manual_seed
 __version__ = "0.1.0"
 
 float32, float64, int64 = np.float32, np.float64, np.int64
-_LAZY = ("data", "plot", "widgets", "exercises", "doctor")
+_LAZY = ("data", "plot", "widgets", "exercises", "doctor", "progress", "fitting")
 
 
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:

@@ -219,11 +219,11 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = g.reshape(-1, g.shape[-1])
-        return (g @ w if need_x else None,
-                g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None,
-                g2.sum(axis=0) if need_b else None)
+        x_in, w_in, b_in = ctx.inputs  # x and w are Tensors; b a Tensor or None
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        return (g @ w if x_in.requires_grad else None,
+                g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if w_in.requires_grad else None,
+                g2.sum(axis=0) if b_in is not None and b_in.requires_grad else None)
 
 
 def step(input) -> Tensor:
@@ -542,10 +542,10 @@ def _class_loss_inputs(fn, input, target, reduction):
 def nll_loss(input, target, *, reduction: str = "mean") -> Tensor:
     r"""Negative log-likelihood $-\frac1N\sum_n x_{n, y_n}$ of log-probabilities $x$ (e.g. from log_softmax)."""
     x, t, single = _class_loss_inputs("nll_loss", input, target, reduction)
-    if x.data.size and np.nanmax(x.data) > 1e-6:
-        warnings.warn(f"nll_loss(): input contains values up to {np.nanmax(x.data):.4g}, but "
-                      f"log-probabilities are <= 0. Apply log_softmax first, or call "
-                      f"cross_entropy(logits, target), which does both.", stacklevel=2)
+    if x.data.size and np.nanmax(x.data) > 1e-6:  # one fixed message: Python shows it once
+        warnings.warn("nll_loss(): the input contains positive values, but log-probabilities "
+                      "are <= 0. Apply log_softmax first, or call cross_entropy(logits, target), "
+                      "which does both.", stacklevel=2)
     out = NllLoss.apply(x, target=t, reduction=reduction)
     return out.reshape(()) if single and reduction == "none" else out
 

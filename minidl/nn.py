@@ -68,7 +68,8 @@ class Linear(Module):
     def forward(self, x) -> Tensor:
         if type(x) is not Tensor:
             x = as_tensor(x, "Linear")
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear(in_features={self.in_features}, out_features="
                              f"{self.out_features}) got input of shape {x.shape}: its last "
                              f"dimension must be {self.in_features}. Check the previous layer's "

@@ -50,6 +50,9 @@ def test_draws_on_a_given_axes_with_log_scale_and_title():
     out = plot_training_curves({"a": [1.0, 0.1]}, ylabel="loss", title="t", logy=True, ax=ax)
     assert out is ax
     assert ax.get_yscale() == "log" and ax.get_title() == "t" and ax.get_ylabel() == "loss"
+    ax.figure.canvas.draw()
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert {"0.1", "0.2", "0.5", "1"} <= labels  # plain numbers, not 10^{-1}
 
 
 @pytest.mark.parametrize("histories, match", [

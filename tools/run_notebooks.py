@@ -42,7 +42,7 @@ def execute(path: Path, timeout: int = 600) -> float:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+    NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, coalesce_streams=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     nbformat.write(clean(nb), path)

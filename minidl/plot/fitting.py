@@ -1,0 +1,188 @@
+"""Figures for lesson 03, fitting y = x² with Linear(1, H) → ReLU → Linear(H, 1).
+
+A network is passed as the model itself or as `minidl.fitting.snapshot(model)`; a training
+history is a list of `(epoch, snapshot, loss)` tuples.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+
+from .. import fitting
+
+__all__ = ["plot_relu_decomposition", "plot_training_snapshots", "animate_training",
+           "plot_seed_lottery", "plot_mse_vs_width", "plot_kink_fit"]
+
+DPI = 80
+_UNIT_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
+
+
+def _flat(a) -> np.ndarray:
+    return np.asarray(getattr(a, "data", a), dtype=np.float64).reshape(-1)
+
+
+def _draw_fit(ax, params, x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> None:
+    """Data, the network's curve and its knots (those inside the x range) on one axis."""
+    p = fitting.snapshot(params) if hasattr(params, "named_parameters") else params
+    ax.plot(x, y, ".", color="0.6", ms=3, label="data $y=x^2$")
+    ax.plot(grid, fitting.network_output(p, grid), color="tab:red", lw=2, label="network")
+    for k in fitting.knots(p["0.weight"], p["0.bias"]):
+        if grid[0] < k < grid[-1]:
+            ax.axvline(k, color="0.3", ls=":", lw=1)
+
+
+def plot_relu_decomposition(model, x, y) -> plt.Figure:
+    r"""Three panels: the hidden pre-activations $z_i = w_i x + b_i$ (straight lines), the
+    ReLU outputs $\mathrm{relu}(z_i)$ (each line broken where it crosses 0, at its knot), and
+    the output $c + \sum_i v_i\,\mathrm{relu}(z_i)$ built from them, against the data."""
+    p = fitting.snapshot(model) if hasattr(model, "named_parameters") else model
+    x, y = _flat(x), _flat(y)
+    grid = np.linspace(x.min(), x.max(), 401)
+    w, b = p["0.weight"].reshape(-1), p["0.bias"].reshape(-1)
+    v, c = p["2.weight"].reshape(-1), float(p["2.bias"].reshape(-1)[0])
+    z = np.multiply.outer(grid, w) + b
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), dpi=DPI)
+    for i in range(w.size):
+        color = _UNIT_COLORS[i % len(_UNIT_COLORS)]
+        axes[0].plot(grid, z[:, i], color=color, label=f"$z_{i + 1} = {w[i]:.2f}x {b[i]:+.2f}$")
+        axes[1].plot(grid, np.maximum(z[:, i], 0), color=color, label=f"relu$(z_{i + 1})$")
+        axes[2].plot(grid, v[i] * np.maximum(z[:, i], 0), color=color, ls="--", lw=1,
+                     label=f"${v[i]:.2f}\\,$relu$(z_{i + 1})$")
+    for ax in axes[:2]:
+        ax.axhline(0, color="0.5", lw=0.8)
+    for k in fitting.knots(w, b):
+        if grid[0] < k < grid[-1]:
+            for ax in axes:
+                ax.axvline(k, color="0.3", ls=":", lw=1)
+    axes[2].axhline(c, color="0.5", ls="--", lw=1, label=f"bias {c:.2f}")
+    _draw_fit(axes[2], p, x, y, grid)
+    titles = ("1. hidden pre-activations", "2. after ReLU", "3. weighted sum + bias")
+    for ax, title in zip(axes, titles):
+        ax.set_title(title)
+        ax.set_xlabel("x")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_snapshots(history: Sequence[tuple], x, y,
+                            epochs: Sequence[int]) -> plt.Figure:
+    """One panel per chosen epoch (each must be in `history`): the fit and its knots."""
+    by_epoch = {e: (p, loss) for e, p, loss in history}
+    missing = [e for e in epochs if e not in by_epoch]
+    if missing:
+        raise ValueError(f"plot_training_snapshots(): epochs {missing} were not recorded; "
+                         f"choose from {sorted(by_epoch)}.")
+    x, y = _flat(x), _flat(y)
+    grid = np.linspace(x.min(), x.max(), 401)
+    fig, axes = plt.subplots(1, len(epochs), figsize=(2.5 * len(epochs), 2.6), dpi=DPI,
+                             sharey=True)
+    for ax, e in zip(np.atleast_1d(axes), epochs):
+        params, loss = by_epoch[e]
+        _draw_fit(ax, params, x, y, grid)
+        ax.set_title(f"epoch {e}: MSE {loss:.4f}", fontsize=9)
+        ax.set_xlabel("x")
+    fig.tight_layout()
+    return fig
+
+
+def animate_training(history: Sequence[tuple], x, y, figsize=(4.5, 3), dpi: int = 60,
+                     interval: int = 250) -> FuncAnimation:
+    """A FuncAnimation with one frame per recorded epoch. Its figure is already closed (so a
+    notebook does not also show it as a still); show it offline, with no server, with
+    `IPython.display.HTML(anim.to_jshtml())`. Keep `history` to 20–30 frames."""
+    if not history:
+        raise ValueError("animate_training(): history is empty; record (epoch, "
+                         "fitting.snapshot(model), loss) tuples while training.")
+    x, y = _flat(x), _flat(y)
+    grid = np.linspace(x.min(), x.max(), 201)
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
+    ax.plot(x, y, ".", color="0.6", ms=3)
+    (line,) = ax.plot([], [], color="tab:red", lw=2)
+    knot_lines = [ax.axvline(np.nan, color="0.3", ls=":", lw=1)
+                  for _ in range(history[0][1]["0.bias"].size)]
+    low, high = float(y.min()), float(y.max())
+    ax.set_ylim(low - 0.15 * (high - low), high + 0.15 * (high - low))
+    ax.set_xlabel("x")
+
+    def draw(frame: int):
+        epoch, params, loss = history[frame]
+        line.set_data(grid, fitting.network_output(params, grid))
+        for art, k in zip(knot_lines, fitting.knots(params["0.weight"], params["0.bias"])):
+            art.set_xdata([k, k] if grid[0] < k < grid[-1] else [np.nan, np.nan])
+        ax.set_title(f"epoch {epoch}: MSE {loss:.4f}", fontsize=10)
+        return [line, *knot_lines]
+
+    draw(0)  # so that tight_layout leaves room for the title
+    fig.tight_layout()
+    anim = FuncAnimation(fig, draw, frames=len(history), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
+
+
+def plot_seed_lottery(losses: dict[str, Sequence[float]], optimum: float,
+                      threshold: float) -> plt.Figure:
+    """Final MSE of every seed, one column of points per activation (log scale), with the
+    exact optimum and the 'stuck' threshold as horizontal lines."""
+    fig, ax = plt.subplots(figsize=(8, 3.5), dpi=DPI)
+    jitter = np.random.default_rng(0)
+    for i, (name, values) in enumerate(losses.items()):
+        values = np.asarray(values, dtype=np.float64)
+        ax.plot(i + jitter.uniform(-0.12, 0.12, values.size), values, "o", alpha=0.7,
+                label=f"{name}: median {np.median(values):.4f}")
+    ax.axhline(optimum, color="tab:green", ls="--", lw=1, label=f"exact optimum {optimum:.4f}")
+    ax.axhline(threshold, color="tab:red", ls=":", lw=1, label=f"stuck above {threshold:g}")
+    ax.set_xticks(range(len(losses)), list(losses))
+    ax.set_xlim(-0.6, len(losses) - 0.4)
+    ax.set_yscale("log")
+    ax.set_ylabel("final MSE (one point per seed)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return fig
+
+
+def plot_mse_vs_width(widths: Sequence[int], best: Sequence[float],
+                      median: Sequence[float] | None = None,
+                      exact: dict[int, float] | None = None) -> plt.Figure:
+    """Trained MSE (best and median over seeds) against the number of hidden units, log-log,
+    with the exact optima where known."""
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
+    ax.plot(widths, best, "o-", label="gradient descent, best seed")
+    if median is not None:
+        ax.plot(widths, median, "s--", color="tab:gray", label="gradient descent, median seed")
+    if exact:
+        ax.plot(list(exact), list(exact.values()), "x", color="tab:green", ms=9, mew=2,
+                label="exact optimum")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(list(widths), [str(w) for w in widths])
+    ax.set_xlabel("hidden units H")
+    ax.set_ylabel("MSE")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_kink_fit(x, y, fit: fitting.KinkFit, polyline_mse: float | None = None,
+                  ax=None) -> plt.Axes:
+    """The least-squares fit for hand-placed knots (a `KinkFit`), its knots and its MSE."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
+    x, y = _flat(x), _flat(y)
+    grid = np.linspace(x.min(), x.max(), 401)
+    ax.plot(x, y, ".", color="0.6", ms=3, label="data $y=x^2$")
+    ax.plot(grid, fit(grid), color="tab:red", lw=2, label=f"best fit: MSE {fit.mse:.4f}")
+    for k, s in zip(fit.knots, fit.signs):
+        ax.axvline(k, color="0.3", ls=":", lw=1)
+        ax.annotate("→" if s > 0 else "←", (k, 0.95), xycoords=("data", "axes fraction"),
+                    ha="center")
+    title = f"knots {', '.join(f'{k:.2f}' for k in fit.knots)}"
+    if polyline_mse is not None:
+        title += f" (any polyline: MSE {polyline_mse:.4f})"
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("x")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
