@@ -40,3 +40,7 @@ refresh: setup  ## re-execute every lesson notebook in place (after changing min
 bench: setup  ## time minidl against hand-written NumPy, PyTorch, DeZero and micrograd; PASS/MISS per target
 	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('dezero', 'micrograd', 'threadpoolctl')))" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python benchmarks/bench.py
+
+.PHONY: exercises
+exercises: setup  ## regenerate exercises/ from solutions/ (run the solutions, stub them, run the stubs)
+	$(BIN)/python tools/make_exercises.py

@@ -68,9 +68,9 @@ def test_q1_mistakes_get_their_nudge(capsys):
 def test_q2_mistakes_get_their_nudge(capsys):
     relu = lambda v: np.maximum(v, 0)  # noqa: E731
     assert_printed(capsys, ex03.q2.check(lambda x: relu(x + 1) - relu(x) + relu(x - 1)),
-                   "wrong", "returned 1.5 for x = 0.5", "weight −2")
+                   "wrong", "returned 1 for x = 0.5", "weight −2")
     assert_printed(capsys, ex03.q2.check(lambda x: relu(x + 1) - 2 * relu(x)), "wrong",
-                   "returned -1 for x = 1.5", "one more ReLU")
+                   "returned -0.5 for x = 1.5", "one more ReLU")
 
 
 def torch_kink_mse(k1: float, k2: float) -> float:

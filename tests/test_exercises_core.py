@@ -14,6 +14,7 @@ import torch
 
 import minidl
 from minidl.exercises import _core
+from minidl.exercises._core import describe
 from minidl.exercises import (MARKS, ChoiceQuestion, NumberQuestion, Question, Wrong, as_array,
                               as_choice, as_number, as_numbers, call, expect_calls,
                               expect_close, notebook_status, progress)
@@ -95,7 +96,7 @@ def assert_printed(capsys, ok: bool, mark: str, *phrases: str) -> str:
     out = capsys.readouterr().out
     assert out.startswith(MARKS[mark]), out
     assert out.count("\n") == 1, out
-    assert ok is (mark == "correct")
+    assert isinstance(ok, _core.Result) and bool(ok) is (mark == "correct")
     for phrase in phrases:
         assert phrase in out, (phrase, out)
     assert "Traceback" not in out and " at 0x" not in out
@@ -168,12 +169,29 @@ def test_call_silences_numpy_overflow_warnings():
     assert np.isinf(call(np.exp, np.array([1000.0])))[0]
 
 
+def test_call_outside_the_main_thread_runs_without_a_time_limit():
+    import threading
+    results = []
+    worker = threading.Thread(target=lambda: results.append(call(double, np.array([1.0]))))
+    worker.start()
+    worker.join()
+    assert np.array_equal(results[0], [2.0])
+
+
 def test_time_limit_restores_the_previous_alarm_handler():
     import signal
     before = signal.getsignal(signal.SIGALRM)
     with pytest.raises(Wrong, match="did not return"):
         call(hostile_functions(double)["never returns"][0], np.zeros(1))
     assert signal.getsignal(signal.SIGALRM) is before
+
+
+def test_describe_is_short_and_free_of_memory_addresses():
+    assert describe(np.float32(0.5)) == "0.5" and describe(np.int64(3)) == "3"
+    assert describe(np.array([[1.5, 2.0], [3.0, 4.0]])) == "[[1.5, 2], [3, 4]]"
+    assert describe(np.zeros((3, 4))) == "array of shape (3, 4)"
+    assert describe(lambda x: x) == "<lambda>" and describe(double) == "double"
+    assert describe(minidl.Function) == "Function"
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -267,6 +285,14 @@ def test_question_prints_one_line_per_outcome(capsys):
     assert_printed(capsys, q.check(stub), "blank")
 
 
+def test_check_result_is_a_bool_that_shows_nothing_in_a_notebook(capsys):
+    right, wrong = Square().check(lambda x: x * x), Square().check(None)
+    assert right and not wrong and right == True and wrong == False  # noqa: E712
+    assert (repr(right), str(wrong), f"{right}", sum([right, right, wrong])) == \
+        ("True", "False", "True", 2)
+    assert right._ipython_display_() is None  # IPython shows no Out[n] for it
+
+
 def test_a_checker_bug_still_reads_as_a_sentence(capsys):
     class Buggy(Question):
         number, title = "9.2", "buggy"
@@ -297,7 +323,8 @@ def test_number_and_choice_questions(capsys):
         options = {"a": "No: a.", "b": "Yes: b."}
 
     assert_printed(capsys, Quarter().check(0.2501), "correct", "Yes.")
-    assert_printed(capsys, Quarter().check(0.3), "wrong", "You answered 0.3; that is not it. Think.")
+    assert_printed(capsys, Quarter().check(0.3), "wrong",
+                   "You answered 0.3; that is not it. Think.")
     assert_printed(capsys, Pick().check("B"), "correct", "Yes: b.")
     assert_printed(capsys, Pick().check("a"), "wrong", 'You chose "a". No: a.')
     assert_printed(capsys, Pick().check("c"), "wrong", 'one of "a", "b"')
@@ -321,12 +348,12 @@ def _notebook(*cells) -> nbformat.NotebookNode:
 def test_notebook_status_reads_marks_errors_and_repeats():
     nb = _notebook(
         ("import numpy as np\n# ex01.q1.check(f) in a comment does not count", None, False),
-        ("ex01.q1.check(f);", "debug print\n" + MARKS["wrong"] + ": Question 1.1 (x). No.\n",
+        ("ex01.q1.check(f)", "debug print\n" + MARKS["wrong"] + ": Question 1.1 (x). No.\n",
          False),
-        ("ex01.q1.check(g);", MARKS["correct"] + ": Question 1.1 (x).\n", False),
-        ("ex01.q2.check(h);", None, True),
-        ("ex01.q3.check(answer);", MARKS["blank"] + ": Question 1.3 (x).\n", False),
-        ("ex01.q10.check(answer);", None, False),
+        ("ex01.q1.check(g)", MARKS["correct"] + ": Question 1.1 (x).\n", False),
+        ("ex01.q2.check(h)", None, True),
+        ("ex01.q3.check(answer)", MARKS["blank"] + ": Question 1.3 (x).\n", False),
+        ("ex01.q10.check(answer)", None, False),
         ("ex01.q4.check(a)\nex01.q5.check(b)",
          MARKS["correct"] + ": Q 1.4\n" + MARKS["wrong"] + ": Q 1.5\n", False),
     )
@@ -337,10 +364,10 @@ def test_notebook_status_reads_marks_errors_and_repeats():
 def test_progress_prints_a_table_and_returns_it(tmp_path, capsys):
     folder = tmp_path / "exercises"
     folder.mkdir()
-    nbformat.write(_notebook(("ex01.q1.check(f);", MARKS["correct"] + ": Q\n", False),
-                             ("ex01.q2.check(f);", MARKS["blank"] + ": Q\n", False)),
+    nbformat.write(_notebook(("ex01.q1.check(f)", MARKS["correct"] + ": Q\n", False),
+                             ("ex01.q2.check(f)", MARKS["blank"] + ": Q\n", False)),
                    folder / "01_activations.ipynb")
-    nbformat.write(_notebook(("ex02.q1.check(f);", MARKS["wrong"] + ": Q\n", False)),
+    nbformat.write(_notebook(("ex02.q1.check(f)", MARKS["wrong"] + ": Q\n", False)),
                    folder / "02_derivatives.ipynb")
     (folder / "03_broken.ipynb").write_text("{not json")
     result = progress(folder)

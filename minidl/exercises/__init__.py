@@ -3,4 +3,7 @@
 
 `progress()` reports which questions are passed, read from the saved notebooks on disk.
 """
-from ._core import MARKS, NotAttempted, Question, Wrong, as_array, call, expect_close  # noqa: F401
+from ._core import (MARKS, ChoiceQuestion, NotAttempted, NumberQuestion,  # noqa: F401
+                    Question, Result, Wrong, as_array, as_choice, as_number, as_numbers, call,
+                    expect_calls, expect_close)
+from ._progress import notebook_status, progress  # noqa: F401
