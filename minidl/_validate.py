@@ -68,36 +68,42 @@ def check_class_targets(fn: str, x: Tensor, target) -> np.ndarray:
     t = target.data if isinstance(target, Tensor) else target
     if type(t) is not np.ndarray:
         t = as_tensor(target, fn, "target", floating=False).data
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{fn}(): expected input of shape (N, C) (or (C,) for one sample), but "
-                         f"got shape {x.shape}. Flatten extra axes: input.reshape(-1, C).")
-    if t.dtype.kind == "f" or t.dtype.kind == "b":
-        if t.shape == x.shape:
-            raise ValueError(
-                f"{fn}(): target has the same shape as the input {x.shape}, so it looks "
-                f"one-hot encoded (or like probabilities), but {fn} expects class indices of "
-                f"shape {x.shape[:-1]}. Convert it with target.argmax(dim=-1).")
-        raise ValueError(
-            f"{fn}(): target must hold integer class indices (dtype int64), but got dtype "
-            f"{t.dtype}. Convert it with target.long() or np.asarray(target, dtype=np.int64).")
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{fn}(): target must hold integer class indices, got dtype {t.dtype}.")
-    expected = x.shape[:-1]
-    if t.shape != expected:
-        hint = ""
-        if t.shape == expected + (1,):
-            hint = " Squeeze it: target.reshape(-1)."
-        elif t.shape == x.shape:
-            hint = " If it is one-hot, convert it with target.argmax(dim=-1)."
-        raise ValueError(f"{fn}(): target must have shape {expected} (one class index per "
-                         f"sample) for input of shape {x.shape}, but got shape {t.shape}.{hint}")
-    n_classes = x.shape[-1]
+    shape, kind = x.data.shape, t.dtype.kind
+    if kind not in "iu" or t.shape != shape[:-1] or len(shape) not in (1, 2):
+        _explain_bad_targets(fn, shape, t)
+    n_classes = shape[-1]
     # one reduction for both ends: seen as unsigned, a negative label is huge
-    unsigned = t.view(f"u{t.itemsize}") if t.dtype.kind == "i" else t
-    if t.size and unsigned.max() >= n_classes:
+    if t.size and np.maximum.reduce(t.view(f"u{t.itemsize}") if kind == "i" else t,
+                                    axis=None) >= n_classes:
         low, high = t.min(), t.max()
         raise ValueError(f"{fn}(): target contains the label {low if low < 0 else high}, but "
                          f"the input has {n_classes} classes, so labels must be in "
                          f"[0, {n_classes - 1}]. Check the number of output units or "
                          f"relabel the classes from 0.")
     return t
+
+
+def _explain_bad_targets(fn: str, shape: tuple, t: np.ndarray) -> None:
+    """Raise the error that says what is wrong with these targets and how to fix them."""
+    if len(shape) not in (1, 2):
+        raise ValueError(f"{fn}(): expected input of shape (N, C) (or (C,) for one sample), but "
+                         f"got shape {shape}. Flatten extra axes: input.reshape(-1, C).")
+    if t.dtype.kind in "fb":
+        if t.shape == shape:
+            raise ValueError(
+                f"{fn}(): target has the same shape as the input {shape}, so it looks "
+                f"one-hot encoded (or like probabilities), but {fn} expects class indices of "
+                f"shape {shape[:-1]}. Convert it with target.argmax(dim=-1).")
+        raise ValueError(
+            f"{fn}(): target must hold integer class indices (dtype int64), but got dtype "
+            f"{t.dtype}. Convert it with target.long() or np.asarray(target, dtype=np.int64).")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{fn}(): target must hold integer class indices, got dtype {t.dtype}.")
+    expected = shape[:-1]
+    hint = ""
+    if t.shape == expected + (1,):
+        hint = " Squeeze it: target.reshape(-1)."
+    elif t.shape == shape:
+        hint = " If it is one-hot, convert it with target.argmax(dim=-1)."
+    raise ValueError(f"{fn}(): target must have shape {expected} (one class index per "
+                     f"sample) for input of shape {shape}, but got shape {t.shape}.{hint}")

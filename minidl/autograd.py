@@ -55,6 +55,7 @@ class Function:
     """Base class of every differentiable op. The instance is the `ctx` of one call."""
 
     saved_tensors: tuple = ()
+    out_grad = None  # during backward: the summed gradient of this op's output
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
@@ -140,55 +141,64 @@ def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
                 f"{caller}(): grad can be implicitly created only for a scalar output, but "
                 f"this tensor has shape {root.shape}. Reduce it first (e.g. y.sum()) or pass "
                 f"a gradient of the same shape.")
-        return np.ones_like(root.data)
-    grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        return np.array(1, root.data.dtype).reshape(root.data.shape)
+    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.shape:
         raise RuntimeError(f"{caller}(): grad has shape {grad.shape} but the tensor has "
                            f"shape {root.shape}; pass a gradient of the tensor's shape.")
     return grad
 
 
-def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=frozenset()):
-    """Propagate d(root)/d(root) = grad to every tensor root depends on, latest op first.
-    Returns ({id: leaf} for the leaves reached, {id: gradient} for those leaves and for the
-    tensors whose id is in `keep`)."""
+def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=frozenset()) -> dict:
+    """Propagate d(root)/d(root) = grad back through the graph, latest op first. Each op's
+    record sums the gradient of its own output (`out_grad`); returns {id: [tensor, gradient]}
+    for the leaves reached and {id: [None, gradient]} for the tensors whose id is in `keep`.
+    Gradient arrays are never modified in place, so sharing one between inputs is safe."""
     if root.grad_fn is None:
-        return {id(root): root}, {id(root): grad}
-    grads, leaves, kept = {id(root): grad}, {}, {}  # grads: keyed by the tensor they belong to
-    for fn in _topological_order(root):
-        g = grads.pop(fn.out_id, None)
-        if g is None:
-            continue
-        if fn.out_id in keep:
-            kept[fn.out_id] = g
-        try:
-            in_grads = fn.backward(fn, g)
-        except FloatingPointError:  # see quietly()
-            in_grads = quietly(fn.backward, fn, g)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for x, gx in zip(fn.inputs, in_grads):
-            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+        return {id(root): [root, grad]}
+    found, order = {}, _topological_order(root)
+    root.grad_fn.out_grad = grad
+    try:
+        for fn in order:
+            g, fn.out_grad = fn.out_grad, None
+            if g is None:
                 continue
-            if gx.shape != x.data.shape:
-                gx = unbroadcast(gx, x.data.shape)
-            key = id(x)
-            if x.grad_fn is None:
-                leaves[key] = x
-            grads[key] = grads[key] + gx if key in grads else gx
-        if not retain_graph:  # free what backward no longer needs
-            fn.inputs, fn.saved_tensors = None, ()
-    kept.update((key, grads[key]) for key in leaves)
-    return leaves, kept
+            if keep and fn.out_id in keep:
+                found[fn.out_id] = [None, g]
+            try:
+                in_grads = fn.backward(fn, g)
+            except FloatingPointError:  # see quietly()
+                in_grads = quietly(fn.backward, fn, g)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            for x, gx in zip(fn.inputs, in_grads):
+                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                    continue
+                if gx.shape != x.data.shape:
+                    gx = unbroadcast(gx, x.data.shape)
+                producer = x.grad_fn
+                if producer is not None:
+                    producer.out_grad = gx if producer.out_grad is None else producer.out_grad + gx
+                elif id(x) in found:
+                    found[id(x)][1] = found[id(x)][1] + gx
+                else:
+                    found[id(x)] = [x, gx]
+            if not retain_graph:  # free what backward no longer needs
+                fn.inputs, fn.saved_tensors = None, ()
+    except BaseException:
+        for fn in order:
+            fn.out_grad = None
+        raise
+    return found
 
 
 def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires a gradient."""
-    leaves, grads = _chain_rule(root, _seed(root, grad, "backward"), retain_graph)
-    for key, leaf in leaves.items():
-        g = grads[key]
-        if g.dtype != leaf.data.dtype or not g.flags.c_contiguous:
-            g = quietly(np.array, g, dtype=leaf.data.dtype)  # e.g. a read-only broadcast view
+    for leaf, g in _chain_rule(root, _seed(root, grad, "backward"), retain_graph).values():
+        if g.dtype != leaf.data.dtype:
+            g = quietly(g.astype, leaf.data.dtype)
+        elif not g.flags.writeable:  # e.g. a broadcast view: give .grad its own memory
+            g = g.copy()
         leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
@@ -197,9 +207,9 @@ def grad(output: "Tensor", inputs, grad_output=None, retain_graph: bool = False)
     `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
     A tensor that `output` does not depend on gets zeros."""
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    _, grads = _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph,
-                           {id(t) for t in inputs})
-    return tuple(Tensor(np.array(grads[id(t)], dtype=t.data.dtype) if id(t) in grads
+    found = _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph,
+                        {id(t) for t in inputs})
+    return tuple(Tensor(np.array(found[id(t)][1], dtype=t.data.dtype) if id(t) in found
                         else np.zeros_like(t.data)) for t in inputs)
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import math
 
 from . import _special
-from ._validate import (as_tensor, check_class_targets, check_dim, check_reduction,
-                        check_same_shape)
+from ._validate import (REDUCTIONS, as_tensor, check_class_targets, check_dim,
+                        check_reduction, check_same_shape)
 from .autograd import Function
 from .tensor import Tensor
 
@@ -223,7 +223,7 @@ class Linear(Function):
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         return (g @ w if x_in.requires_grad else None,
                 g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if w_in.requires_grad else None,
-                g2.sum(axis=0) if b_in is not None and b_in.requires_grad else None)
+                np.add.reduce(g2, axis=0) if b_in is not None and b_in.requires_grad else None)
 
 
 def step(input) -> Tensor:
@@ -314,7 +314,7 @@ def linear(input, weight, bias=None) -> Tensor:
 # --------------------------------------------------------------------------- losses
 def _reduce(loss: np.ndarray, reduction: str):
     if reduction == "mean":
-        return loss.sum() / loss.size  # (cheaper than .mean() on small arrays)
+        return np.add.reduce(loss, axis=None) / loss.size  # ufunc.reduce: no Python wrapper
     return loss.sum() if reduction == "sum" else loss
 
 
@@ -401,6 +401,18 @@ class BCEWithLogitsLoss(Function):
         return up * (_sigmoid(x) - t), -up * x
 
 
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _rows(n: int) -> np.ndarray:
+    """0, 1, ..., n-1 for picking each row's target (cached: the batch size rarely changes)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def _class_upstream(g, reduction: str, n: int):
     if reduction == "none":
         return g[:, None]
@@ -410,7 +422,7 @@ def _class_upstream(g, reduction: str, n: int):
 class NllLoss(Function):
     @staticmethod
     def forward(ctx, logp, target, reduction):
-        rows = np.arange(len(target))
+        rows = _rows(len(target))
         ctx.shape, ctx.rows, ctx.target, ctx.reduction = logp.shape, rows, target, reduction
         return _reduce(-logp[rows, target], reduction)
 
@@ -426,13 +438,13 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, reduction):
-        row_max = x.max(axis=-1, keepdims=True)
-        if x.shape[-1] > 1 and row_max.max() <= 1:
+        row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
+        if x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
             _warn_if_probabilities(x)
         z = x - row_max
         e = np.exp(z)
-        s = e.sum(axis=-1, keepdims=True)
-        rows = np.arange(len(target))
+        s = np.add.reduce(e, axis=-1, keepdims=True)
+        rows = _rows(len(target))
         ctx.save_for_backward(e / s)
         ctx.rows, ctx.target, ctx.reduction = rows, target, reduction
         return _reduce(np.log(s[:, 0]) - z[rows, target], reduction)
@@ -441,7 +453,7 @@ class CrossEntropy(Function):
     def backward(ctx, g):
         up = _class_upstream(g, ctx.reduction, len(ctx.rows))
         gx = ctx.saved_tensors[0] * up
-        gx[ctx.rows, ctx.target] -= up if np.ndim(up) == 0 else up[:, 0]
+        gx[ctx.rows, ctx.target] -= up[:, 0] if ctx.reduction == "none" else up
         return gx
 
 
@@ -530,10 +542,11 @@ def binary_cross_entropy_with_logits(input, target, *, reduction: str = "mean") 
 
 
 def _class_loss_inputs(fn, input, target, reduction):
-    check_reduction(fn, reduction)
+    if reduction not in REDUCTIONS:
+        check_reduction(fn, reduction)
     x = input if type(input) is Tensor else as_tensor(input, fn)
     t = check_class_targets(fn, x, target)
-    single = x.ndim == 1
+    single = x.data.ndim == 1
     if single:  # one sample: (C,) logits and a scalar label
         x, t = x.reshape(1, -1), t.reshape(1)
     return x, t, single

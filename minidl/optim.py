@@ -22,8 +22,8 @@ class Optimizer:
         for p in self.params:
             if set_to_none:
                 p.grad = None
-            elif p.grad is not None:
-                p.grad.data.fill(0)
+            elif p.grad is not None:  # fresh zeros: a gradient array may be shared, never mutate it
+                p.grad = Tensor(np.zeros_like(p.data))
 
 
 class SGD(Optimizer):
@@ -36,6 +36,11 @@ class SGD(Optimizer):
         self.velocity: list = [None] * len(self.params)
 
     def step(self) -> None:
+        if not (self.momentum or self.weight_decay):  # plain SGD: p <- p - lr g
+            for p in self.params:
+                if p.grad is not None:
+                    p.data -= self.lr * p.grad.data
+            return
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
