@@ -6,11 +6,15 @@ import sys
 
 import numpy as np
 
-_rng = np.random.default_rng(0)
+_rng = None  # created on first use: numpy.random costs ~14 ms to import
 
 
 def generator() -> np.random.Generator:
-    """The generator minidl draws from (layer initialisation, shuffling without a seed)."""
+    """The generator minidl draws from (layer initialisation, shuffling without a seed);
+    seeded with 0 until manual_seed is called."""
+    global _rng
+    if _rng is None:
+        _rng = np.random.default_rng(0)
     return _rng
 
 
