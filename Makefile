@@ -24,11 +24,14 @@ $(STAMP): pyproject.toml constraints.txt
 lab: setup  ## JupyterLab on the course, on localhost only, with its normal token authentication
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) notebooks/00_getting_started.ipynb
 
-test: setup  ## unit tests, then every notebook re-run by nbval
-	$(BIN)/python -m pytest -q tests
-ifneq ($(NOTEBOOK_DIRS),)
-	$(BIN)/python -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p tests.nbval_plugin $(NOTEBOOK_DIRS)
-endif
+# One pytest run: the unit tests and every notebook re-run by nbval (offline: see
+# tests/nbval_plugin.py), on 2 workers, each notebook kept on one worker (loadscope).
+# Measured here: 1m12s serial for the notebooks, 43 s with -n 2.
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p tests.nbval_plugin
+XDIST := -n 2 --dist loadscope
+
+test: setup  ## unit tests and every notebook re-run by nbval
+	$(BIN)/python -m pytest -q $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
 unit: setup  ## only the unit tests (fast)
 	$(BIN)/python -m pytest -q tests
