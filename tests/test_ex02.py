@@ -191,14 +191,3 @@ def test_blank_answers_are_not_attempted(capsys):
     for q, answer in ((ex02.q1, stub), (ex02.q2, stub), (ex02.q3, Blank), (ex02.q4, None),
                       (ex02.q5, None)):
         assert_printed(capsys, q.check(answer), "blank", f"Question {q.number}")
-
-
-@pytest.mark.parametrize("q", [ex02.q1, ex02.q2, ex02.q3, ex02.q4, ex02.q5])
-def test_hints_and_solution(q, capsys):
-    for _ in range(len(q.hints)):
-        q.hint()
-    q.solution()
-    out = capsys.readouterr().out.splitlines()
-    assert len(q.hints) >= 2
-    assert out[0].startswith(f"Hint 1/{len(q.hints)}: ")
-    assert f"Solution to question {q.number}:" in out and out[-1].strip()

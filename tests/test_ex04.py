@@ -68,8 +68,6 @@ def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex04, key)
     correct = model_answer(q, name)
     fn, phrase = hostile_functions(correct)[kind]
-    if kind == "list":  # a scalar's tolist() is a float, a fine answer: wrap it instead
-        fn = lambda *args: np.atleast_1d(correct(*args)).tolist()  # noqa: E731
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 
 
@@ -190,17 +188,3 @@ def test_q5_mistakes_get_their_nudge(capsys):
                    "The target is swapped")
     assert_printed(capsys, ex04.q5.check(lambda x, tg: -torch_bce(x, tg)), "wrong",
                    "The sign is flipped")
-
-
-@pytest.mark.parametrize("q", QUESTIONS)
-def test_hints_and_solution(q, capsys):
-    q = type(q)()  # a fresh question: the hint counter starts at 0
-    n = len(q.hints)
-    for _ in range(n + 1):
-        q.hint()
-    q.solution()
-    out = capsys.readouterr().out.splitlines()
-    assert n >= 2
-    assert [line.split(":")[0] for line in out[:n + 1]] == \
-        [f"Hint {i}/{n}" for i in range(1, n + 1)] + [f"Hint {n}/{n}"]
-    assert out[n + 1] == f"Solution to question {q.number}:" and len(out) > n + 2

@@ -18,7 +18,6 @@ from tests.test_exercises_core import (assert_printed, hostile_functions, hostil
 QUESTIONS = [ex05.q1, ex05.q2, ex05.q3, ex05.q4, ex05.q5]
 FUNCTION_QUESTIONS = {"q1": "log_softmax", "q2": "nll_loss", "q3": "cross_entropy",
                       "q4": "cross_entropy_grad"}
-SCALAR_QUESTIONS = ("q2", "q3")
 
 
 def model_answers() -> dict:
@@ -70,8 +69,6 @@ def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex05, key)
     correct = model_answers()[name]
     fn, phrase = hostile_functions(correct)[kind]
-    if kind == "list" and key in SCALAR_QUESTIONS:  # a scalar's tolist() is a fine float
-        fn = lambda *args: np.atleast_1d(correct(*args)).tolist()  # noqa: E731
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 
 
@@ -191,20 +188,6 @@ def test_q5_wrong_numbers_get_their_nudge(answer, phrase, capsys):
 def test_q5_hostile_answers(kind, capsys):
     answer, phrase = hostile_numbers()[kind]
     assert_printed(capsys, ex05.q5.check(answer), "wrong", phrase)
-
-
-@pytest.mark.parametrize("q", QUESTIONS)
-def test_hints_and_solution(q, capsys):
-    q = type(q)()  # a fresh question: the hint counter starts at 0
-    n = len(q.hints)
-    for _ in range(n + 1):
-        q.hint()
-    q.solution()
-    out = capsys.readouterr().out.splitlines()
-    assert n >= 2
-    assert [line.split(":")[0] for line in out[:n + 1]] == \
-        [f"Hint {i}/{n}" for i in range(1, n + 1)] + [f"Hint {n}/{n}"]
-    assert out[n + 1] == f"Solution to question {q.number}:" and len(out) > n + 2
 
 
 def test_q5_model_answer_is_a_number():

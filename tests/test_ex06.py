@@ -90,20 +90,6 @@ def test_blank_answers_are_not_attempted(q, capsys):
         assert_printed(capsys, q.check(stub), "blank")
 
 
-@pytest.mark.parametrize("q", QUESTIONS)
-def test_hints_and_solution(q, capsys):
-    q = type(q)()  # a fresh question: the hint counter starts at 0
-    n = len(q.hints)
-    for _ in range(n + 1):
-        q.hint()
-    q.solution()
-    out = capsys.readouterr().out.splitlines()
-    assert n >= 2
-    assert [line.split(":")[0] for line in out[:n + 1]] == \
-        [f"Hint {i}/{n}" for i in range(1, n + 1)] + [f"Hint {n}/{n}"]
-    assert out[n + 1] == f"Solution to question {q.number}:" and len(out) > n + 2
-
-
 # ----------------------------------------------------------------------- q1 and q3: measured
 def test_q1_answer_key_matches_the_same_training_in_torch(capsys):
     out = assert_printed(capsys, ex06.q1.check("B"), "correct", "the cross-entropy")
@@ -180,8 +166,6 @@ def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex06, key)
     correct = model_answer(q, name)
     fn, phrase = hostile_functions(correct)[kind]
-    if kind == "list":  # a scalar's tolist() is a fine float: wrap it instead
-        fn = lambda *args: np.atleast_1d(correct(*args)).tolist()  # noqa: E731
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 
 

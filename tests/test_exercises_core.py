@@ -5,6 +5,8 @@ every checker must turn these broken answers into one sentence starting with "â
 """
 from __future__ import annotations
 
+import re
+
 from typing import Callable
 
 import nbformat
@@ -54,7 +56,7 @@ def hostile_functions(correct: Callable) -> dict[str, tuple[Callable, str]]:
         "nan": (lambda *a: np.full_like(result(*a), np.nan), "returned nan"),
         "inf": (lambda *a: np.full_like(result(*a), np.inf), "returned inf"),
         "shape": (lambda *a: np.append(result(*a), 0.0), "returned shape"),
-        "list": (lambda *a: result(*a).tolist(), "returned a list"),
+        "list": (lambda *a: np.atleast_1d(result(*a)).tolist(), "returned a list"),
         "torch": (lambda *a: torch.from_numpy(result(*a)), "torch.Tensor"),
         "none": (lambda *a: None, "returned None"),
         "mutates": (mutates, "in place"),
@@ -391,3 +393,29 @@ def test_progress_finds_the_course_exercises_from_another_folder(tmp_path, monke
     result = progress("exercises")  # not in tmp_path: the course root's exercises/
     assert {"01_activations", "02_derivatives", "03_relu_curve_fitting"} <= set(result)
     assert set(result["01_activations"].values()) == {"not attempted"}
+
+
+ALL_QUESTIONS = [q for mod in ("ex01", "ex02", "ex03", "ex04", "ex05", "ex06")
+                 for name, q in sorted(vars(__import__(f"minidl.exercises.{mod}", fromlist=["_"])).items())
+                 if re.fullmatch(r"q\d+", name)]
+
+
+@pytest.mark.parametrize("q", ALL_QUESTIONS, ids=lambda q: q.number)
+def test_every_question_has_progressive_hints_and_a_solution(q, capsys):
+    q = type(q)()  # a fresh question: the hint counter starts at 0
+    n = len(q.hints)
+    for _ in range(n + 1):
+        q.hint()
+    q.solution()
+    out = capsys.readouterr().out.splitlines()
+    assert n >= 2
+    assert [line.split(":")[0] for line in out[:n + 1]] == \
+        [f"Hint {i}/{n}" for i in range(1, n + 1)] + [f"Hint {n}/{n}"]  # the last one repeats
+    assert out[n + 1] == f"Solution to question {q.number}:" and out[-1].strip()
+
+
+def test_there_are_at_least_24_questions_four_per_notebook():
+    per_notebook = {}
+    for q in ALL_QUESTIONS:
+        per_notebook.setdefault(q.number.split(".")[0], []).append(q)
+    assert len(ALL_QUESTIONS) >= 24 and all(len(v) >= 4 for v in per_notebook.values())
