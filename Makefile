@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" > /dev/null
 	touch $(STAMP)
 
+# --allow-root only where the user is root (containers, some workshop machines): Jupyter refuses otherwise
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: setup  ## JupyterLab on the course, on localhost only, with its normal token authentication
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) notebooks/00_getting_started.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) notebooks/00_getting_started.ipynb
 
 # One pytest run: the unit tests and every notebook re-run by nbval (offline: see
 # tests/nbval_plugin.py), on 2 workers, each notebook kept on one worker (loadscope).
