@@ -173,11 +173,17 @@ def chain_section(repeats: int, rounds: int, torch, dezero, micrograd,
 
 
 # --------------------------------------------------------------------------- import time
+# As on a learner's machine: Python's bytecode cache on (some machines, this one included,
+# set PYTHONDONTWRITEBYTECODE=1, which recompiles minidl at every import).
+LEARNER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def import_seconds(module: str) -> float:
     """Seconds `import module` takes in a fresh interpreter (timed inside it)."""
     code = (f"import time; t = time.perf_counter(); import {module}; "
             f"print(time.perf_counter() - t)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=LEARNER_ENV)
     if out.returncode:
         raise RuntimeError(f"import {module} failed in a fresh interpreter:\n{out.stderr}")
     return float(out.stdout)
@@ -188,7 +194,7 @@ def minidl_module_costs(top: int) -> list[tuple[str, int]]:
     (from `python -X importtime`): minidl's modules and what they pull in, such as
     numpy.random, which `import numpy` alone does not load."""
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import numpy; import minidl"],
-                         capture_output=True, text=True, check=True).stderr
+                         capture_output=True, text=True, check=True, env=LEARNER_ENV).stderr
     seen_numpy, costs = False, []
     for line in out.splitlines():
         parts = line.split("|")
@@ -203,7 +209,9 @@ def minidl_module_costs(top: int) -> list[tuple[str, int]]:
 
 
 def import_section(runs: int) -> None:
-    print(f"\nimport time (fresh interpreter each time, median of {runs})")
+    print(f"\nimport time (fresh interpreter each time, median of {runs}; bytecode cache on, "
+          f"as on a learner's machine: one warm-up import first)")
+    import_seconds("minidl")
     md, npy = [], []
     for _ in range(runs):
         md.append(import_seconds("minidl"))

@@ -197,7 +197,7 @@ def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
     for leaf, g in _chain_rule(root, _seed(root, grad, "backward"), retain_graph).values():
         if g.dtype != leaf.data.dtype:
             g = quietly(g.astype, leaf.data.dtype)
-        elif not g.flags.writeable:  # e.g. a broadcast view: give .grad its own memory
+        elif g.base is not None and not g.flags.writeable:  # a broadcast view: own memory
             g = g.copy()
         leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 

@@ -439,7 +439,8 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, reduction):
         row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
-        if x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
+        # probabilities instead of logits? cheap necessary conditions first (one element)
+        if 0 <= x[0, 0] <= 1 and x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
             _warn_if_probabilities(x)
         z = x - row_max
         e = np.exp(z)
