@@ -440,7 +440,7 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, reduction):
         row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
         # probabilities instead of logits? cheap necessary conditions first (one element)
-        if 0 <= x[0, 0] <= 1 and x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
+        if x.size and 0 <= x[0, 0] <= 1 and x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
             _warn_if_probabilities(x)
         z = x - row_max
         e = np.exp(z)
