@@ -1,13 +1,6 @@
 """ipywidgets explorers (imported lazily). One module per lesson topic; every name in a
 module's `__all__` is re-exported here, so notebooks call `minidl.widgets.<name>`.
 """
-import importlib as _importlib
-import pkgutil as _pkgutil
+from .._reexport import reexport_submodules
 
-__all__: list[str] = []
-for _info in _pkgutil.iter_modules(__path__):
-    if not _info.name.startswith("_"):
-        _module = _importlib.import_module(f".{_info.name}", __name__)
-        for _name in getattr(_module, "__all__", ()):
-            globals()[_name] = getattr(_module, _name)
-            __all__.append(_name)
+__all__ = reexport_submodules(__name__, __path__, globals())
