@@ -141,7 +141,7 @@ def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
                 f"{caller}(): grad can be implicitly created only for a scalar output, but "
                 f"this tensor has shape {root.shape}. Reduce it first (e.g. y.sum()) or pass "
                 f"a gradient of the same shape.")
-        return np.array(1, root.data.dtype).reshape(root.data.shape)
+        return np.array(1, root.data.dtype).reshape(root.data.shape)  # d(root)/d(root)
     grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.shape:
         raise RuntimeError(f"{caller}(): grad has shape {grad.shape} but the tensor has "
@@ -197,7 +197,7 @@ def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
     for leaf, g in _chain_rule(root, _seed(root, grad, "backward"), retain_graph).values():
         if g.dtype != leaf.data.dtype:
             g = quietly(g.astype, leaf.data.dtype)
-        elif g.base is not None and not g.flags.writeable:  # a broadcast view: own memory
+        elif not g.flags.writeable:  # e.g. a broadcast view: give .grad its own memory
             g = g.copy()
         leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 

@@ -416,7 +416,7 @@ def _rows(n: int) -> np.ndarray:
 def _class_upstream(g, reduction: str, n: int):
     if reduction == "none":
         return g[:, None]
-    return g / n if reduction == "mean" else g
+    return float(g) / n if reduction == "mean" else float(g)  # a Python float keeps the dtype
 
 
 class NllLoss(Function):
