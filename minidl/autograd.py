@@ -1,7 +1,5 @@
 """The autodiff core: `Function`, reverse-mode `backward`, `no_grad` (Tensor is in tensor.py).
-
-Every differentiable operation is a `Function` subclass with two static methods:
-
+Every differentiable op is a `Function` subclass with two static methods:
     forward(ctx, *arrays, **constants) -> array       # NumPy in, NumPy out
     backward(ctx, grad) -> grad or tuple of grads      # one per positional input
 
@@ -9,8 +7,6 @@ Every differentiable operation is a `Function` subclass with two static methods:
 the call (the `ctx`) as the output's `grad_fn`. `backward` walks those records latest first; the
 ONE place that undoes broadcasting is `unbroadcast`, called there, so no op thinks about it."""
 from __future__ import annotations
-
-from operator import attrgetter
 
 import numpy as np
 
@@ -60,18 +56,11 @@ class Function:
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
 
-    @property
-    def needs_input_grad(self) -> tuple:
-        """For each input, whether backward must compute its gradient (as in torch)."""
-        return tuple(isinstance(x, Tensor) and x.requires_grad for x in self.inputs)
+    @staticmethod
+    def forward(ctx, *args, **kwargs): raise NotImplementedError  # noqa: E704
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise NotImplementedError
+    def backward(ctx, grad): raise NotImplementedError  # noqa: E704
 
     @classmethod
     def apply(cls, *inputs, **constants) -> "Tensor":
@@ -107,9 +96,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
-_stamp = attrgetter("stamp")
-
-
 def _topological_order(root: "Tensor") -> list:
     """The ops `root` depends on, latest first. Each op is stamped when it runs, after its
     inputs, so sorting by stamp is a topological order (found iteratively: no recursion)."""
@@ -126,7 +112,7 @@ def _topological_order(root: "Tensor") -> list:
             if isinstance(x, Tensor) and x.grad_fn is not None and id(x.grad_fn) not in seen:
                 seen.add(id(x.grad_fn))
                 stack.append(x.grad_fn)
-    fns.sort(key=_stamp, reverse=True)
+    fns.sort(key=lambda fn: fn.stamp, reverse=True)
     return fns
 
 
@@ -137,10 +123,9 @@ def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
                            f"Create the inputs with requires_grad=True before computing it.")
     if grad is None:
         if root.data.size != 1:
-            raise RuntimeError(
-                f"{caller}(): grad can be implicitly created only for a scalar output, but "
-                f"this tensor has shape {root.shape}. Reduce it first (e.g. y.sum()) or pass "
-                f"a gradient of the same shape.")
+            raise RuntimeError(f"{caller}(): grad can be implicitly created only for a scalar "
+                               f"output, but this tensor has shape {root.shape}. Reduce it first "
+                               f"(e.g. y.sum()) or pass a gradient of the same shape.")
         return np.array(1, root.data.dtype).reshape(root.data.shape)  # d(root)/d(root)
     grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.shape:
@@ -179,10 +164,9 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=froze
                 producer = x.grad_fn
                 if producer is not None:
                     producer.out_grad = gx if producer.out_grad is None else producer.out_grad + gx
-                elif id(x) in found:
-                    found[id(x)][1] = found[id(x)][1] + gx
                 else:
-                    found[id(x)] = [x, gx]
+                    entry = found.setdefault(id(x), [x, None])
+                    entry[1] = gx if entry[1] is None else entry[1] + gx
             if not retain_graph:  # free what backward no longer needs
                 fn.inputs, fn.saved_tensors = None, ()
     except BaseException:
