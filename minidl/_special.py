@@ -1,4 +1,4 @@
-"""erf / erfc / the normal CDF, vectorised in NumPy (NumPy has no erf; SciPy is not a dependency).
+"""erfc and the normal CDF, vectorised in NumPy (NumPy has no erf; SciPy is not a dependency).
 
 The rational approximations and their coefficients are fdlibm's (Sun Microsystems, 1993,
 freely redistributable): error below 1 ulp in float64. Each region is evaluated only on the
@@ -65,19 +65,6 @@ def erfc(x: np.ndarray) -> np.ndarray:
     big = ~small
     c = _erfc_large(a[big])
     out[big] = np.where(x[big] > 0, c, 2.0 - c)
-    out[np.isnan(x)] = np.nan
-    return out
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """Error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt."""
-    x = np.asarray(x, dtype=np.float64)
-    a = np.abs(x)
-    small = a < 0.84375
-    out = np.empty_like(x)
-    out[small] = _erf_small(x[small])
-    big = ~small
-    out[big] = np.sign(x[big]) * (1.0 - _erfc_large(a[big]))
     out[np.isnan(x)] = np.nan
     return out
 

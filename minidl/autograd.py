@@ -37,14 +37,11 @@ def is_grad_enabled() -> bool:
 
 
 def quietly(f, *args, **kwargs):
-    """f(*args); if NumPy was set to raise on underflow (np.errstate(all='raise')) and f's result
-    underflowed, run f again with underflow ignored: values too small for the dtype become 0.
-    forward/backward are pure, so running one twice is safe; costs nothing in the usual case."""
-    try:
+    """f(*args) with underflow ignored: values too small for the dtype become 0. Called after f
+    raised FloatingPointError (only under np.errstate(all='raise')); forward/backward are pure,
+    so running one again is safe, and the usual case pays nothing."""
+    with np.errstate(under="ignore"):
         return f(*args, **kwargs)
-    except FloatingPointError:
-        with np.errstate(under="ignore"):
-            return f(*args, **kwargs)
 
 
 class Function:
@@ -74,7 +71,7 @@ class Function:
                 arrays.append(x)
         try:
             out = Tensor(cls.forward(ctx, *arrays, **constants))
-        except FloatingPointError:  # see quietly()
+        except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
             out = Tensor(quietly(cls.forward, ctx, *arrays, **constants))
         if needs_grad and _grad_enabled:
             global _clock
@@ -152,7 +149,7 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=froze
                 found[fn.out_id] = [None, g]
             try:
                 in_grads = fn.backward(fn, g)
-            except FloatingPointError:  # see quietly()
+            except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
                 in_grads = quietly(fn.backward, fn, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)

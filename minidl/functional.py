@@ -13,8 +13,8 @@ import numpy as np
 import math
 
 from . import _special
-from ._validate import (REDUCTIONS, as_tensor, check_class_targets, check_dim,
-                        check_reduction, check_same_shape)
+from ._validate import (as_tensor, check_class_targets, check_dim, check_reduction,
+                        check_same_shape)
 from .autograd import Function
 from .tensor import Tensor
 
@@ -439,8 +439,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, reduction):
         row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
-        # probabilities instead of logits? cheap necessary conditions first (one element)
-        if x.size and 0 <= x[0, 0] <= 1 and x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
+        if x.size and x.shape[-1] > 1 and np.maximum.reduce(row_max, axis=None) <= 1:
             _warn_if_probabilities(x)
         z = x - row_max
         e = np.exp(z)
@@ -543,8 +542,7 @@ def binary_cross_entropy_with_logits(input, target, *, reduction: str = "mean") 
 
 
 def _class_loss_inputs(fn, input, target, reduction):
-    if reduction not in REDUCTIONS:
-        check_reduction(fn, reduction)
+    check_reduction(fn, reduction)
     x = input if type(input) is Tensor else as_tensor(input, fn)
     t = check_class_targets(fn, x, target)
     single = x.data.ndim == 1

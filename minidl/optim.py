@@ -36,11 +36,6 @@ class SGD(Optimizer):
         self.velocity: list = [None] * len(self.params)
 
     def step(self) -> None:
-        if not (self.momentum or self.weight_decay):  # plain SGD: p <- p - lr g
-            for p in self.params:
-                if p.grad is not None:
-                    p.data -= self.lr * p.grad.data
-            return
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue

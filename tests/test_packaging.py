@@ -4,16 +4,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from minidl.doctor import read_constraints
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def pins() -> dict[str, str]:
-    out = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, version = line.split("==")
-            out[name.strip().lower().replace("_", "-")] = version.strip()
-    return out
+    return read_constraints(ROOT / "constraints.txt")
 
 
 def test_import_minidl_is_numpy_only():
