@@ -65,8 +65,6 @@ def parts(batch: int) -> list[Case]:
              lambda: F.CrossEntropy.apply(logits, target=y.data, reduction="mean")),
         Case("Function.apply overhead: tiny * tiny", lambda: tiny * tiny),
         Case("  NumPy: a * a on the same 1-element array", lambda: tiny.data * tiny.data),
-        Case("_topological_order(loss)  (graph walk only)",
-             lambda: autograd._topological_order(graph)),
     ]
 
 

@@ -8,6 +8,8 @@ the call (the `ctx`) as the output's `grad_fn`. `backward` walks those records l
 ONE place that undoes broadcasting is `unbroadcast`, called there, so no op thinks about it."""
 from __future__ import annotations
 
+from heapq import heappop, heappush
+
 import numpy as np
 
 _grad_enabled = True
@@ -93,26 +95,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
-def _topological_order(root: "Tensor") -> list:
-    """The ops `root` depends on, latest first. Each op is stamped when it runs, after its
-    inputs, so sorting by stamp is a topological order (found iteratively: no recursion)."""
-    fns, stack, seen = [], [root.grad_fn], {id(root.grad_fn)}
-    while stack:
-        fn = stack.pop()
-        if fn.inputs is None:
-            raise RuntimeError(
-                "backward(): this graph was already used by a backward pass and its saved "
-                "values were freed. Call backward(retain_graph=True) the first time if you "
-                "need to go through the same graph twice.")
-        fns.append(fn)
-        for x in fn.inputs:
-            if isinstance(x, Tensor) and x.grad_fn is not None and id(x.grad_fn) not in seen:
-                seen.add(id(x.grad_fn))
-                stack.append(x.grad_fn)
-    fns.sort(key=lambda fn: fn.stamp, reverse=True)
-    return fns
-
-
 def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
     """The gradient to start from: ones for a scalar, else the caller's, checked."""
     if not root.requires_grad:
@@ -132,19 +114,25 @@ def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
 
 
 def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=frozenset()) -> dict:
-    """Propagate d(root)/d(root) = grad back through the graph, latest op first. Each op's
-    record sums the gradient of its own output (`out_grad`); returns {id: [tensor, gradient]}
-    for the leaves reached and {id: [None, gradient]} for the tensors whose id is in `keep`.
-    Gradient arrays are never modified in place, so sharing one between inputs is safe."""
+    """Propagate d(root)/d(root) = grad back through the graph. Each op's record sums the
+    gradient of its own output (`out_grad`) and waits in a heap until it is the latest op
+    left: every op is stamped when it runs, after the ops of its inputs, so by then all its
+    consumers have added their share. Returns {id: [tensor, gradient]} for the leaves reached
+    and {id: [None, gradient]} for the tensors whose id is in `keep`. Gradient arrays are never
+    modified in place, so sharing one between inputs is safe."""
     if root.grad_fn is None:
         return {id(root): [root, grad]}
-    found, order = {}, _topological_order(root)
-    root.grad_fn.out_grad = grad
+    found, fn = {}, root.grad_fn
+    fn.out_grad, todo = grad, [(-fn.stamp, fn)]
     try:
-        for fn in order:
+        while todo:
+            fn = heappop(todo)[1]
+            if fn.inputs is None:
+                raise RuntimeError(
+                    "backward(): this graph was already used by a backward pass and its saved "
+                    "values were freed. Call backward(retain_graph=True) the first time if you "
+                    "need to go through the same graph twice.")
             g, fn.out_grad = fn.out_grad, None
-            if g is None:
-                continue
             if keep and fn.out_id in keep:
                 found[fn.out_id] = [None, g]
             try:
@@ -159,15 +147,21 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=froze
                 if gx.shape != x.data.shape:
                     gx = unbroadcast(gx, x.data.shape)
                 producer = x.grad_fn
-                if producer is not None:
-                    producer.out_grad = gx if producer.out_grad is None else producer.out_grad + gx
+                if producer is None:  # a leaf
+                    entry = found.get(id(x))
+                    if entry is None:
+                        found[id(x)] = [x, gx]
+                    else:
+                        entry[1] = entry[1] + gx
+                elif producer.out_grad is None:  # its first share: it joins the heap
+                    producer.out_grad = gx
+                    heappush(todo, (-producer.stamp, producer))
                 else:
-                    entry = found.setdefault(id(x), [x, None])
-                    entry[1] = gx if entry[1] is None else entry[1] + gx
+                    producer.out_grad = producer.out_grad + gx
             if not retain_graph:  # free what backward no longer needs
                 fn.inputs, fn.saved_tensors = None, ()
     except BaseException:
-        for fn in order:
+        for _, fn in todo:
             fn.out_grad = None
         raise
     return found
