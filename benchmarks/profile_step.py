@@ -22,7 +22,7 @@ from harness import Case, fmt_time, measure
 
 import minidl
 import minidl.functional as F
-from minidl import autograd, nn
+from minidl import nn
 
 
 def parts(batch: int) -> list[Case]:
@@ -34,7 +34,6 @@ def parts(batch: int) -> list[Case]:
     h = model[0](x)
     logits = minidl.tensor(model(x).data, requires_grad=True)
     tiny = minidl.tensor([1.0], requires_grad=True)
-    graph = F.cross_entropy(model(x), y)  # kept (never backpropagated) for the graph walk
 
     params = model.parameters()
 
