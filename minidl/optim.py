@@ -36,21 +36,22 @@ class SGD(Optimizer):
         self.velocity: list = [None] * len(self.params)
 
     def step(self) -> None:
+        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
             g = p.grad.data
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            if self.momentum:
+            if weight_decay:
+                g = g + weight_decay * p.data
+            if momentum:
                 v = self.velocity[i]
                 if v is None:
                     v = self.velocity[i] = g.copy()
                 else:
-                    v *= self.momentum
+                    v *= momentum
                     v += g
                 g = v
-            p.data -= self.lr * g
+            p.data -= lr * g
 
 
 class Adam(Optimizer):
