@@ -9,11 +9,12 @@ ONE place that undoes broadcasting is `unbroadcast`, called there, so no op thin
 from __future__ import annotations
 
 from heapq import heappop, heappush
+from itertools import count
 
 import numpy as np
 
 _grad_enabled = True
-_clock = 0  # stamps each recorded op: an output is always created after its inputs
+_stamps = count(1)  # stamps each recorded op: an output is always created after its inputs
 
 
 class no_grad:
@@ -75,10 +76,8 @@ class Function:
             out = Tensor(cls.forward(ctx, *arrays, **constants))
         except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
             out = Tensor(quietly(cls.forward, ctx, *arrays, **constants))
-        if needs_grad and _grad_enabled:
-            global _clock
-            _clock += 1
-            ctx.inputs, ctx.stamp, ctx.out_id = inputs, _clock, id(out)
+        if needs_grad and _grad_enabled:  # record the call for backward
+            ctx.inputs, ctx.stamp, ctx.out_id = inputs, next(_stamps), id(out)
             out.requires_grad, out.grad_fn = True, ctx
         return out
 
