@@ -112,16 +112,17 @@ def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
     return grad
 
 
-def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=frozenset()) -> dict:
+def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=None) -> None:
     """Propagate d(root)/d(root) = grad back through the graph. Each op's record sums the
     gradient of its own output (`out_grad`) and waits in a heap until it is the latest op
     left: every op is stamped when it runs, after the ops of its inputs, so by then all its
-    consumers have added their share. Returns {id: [tensor, gradient]} for the leaves reached
-    and {id: [None, gradient]} for the tensors whose id is in `keep`. Gradient arrays are never
-    modified in place, so sharing one between inputs is safe."""
+    consumers have added their share. A gradient reaching a leaf is added to its `.grad`; or,
+    when `wanted` is a dict {id(tensor): None} (for `grad()`), the gradients of those tensors
+    are stored in it instead. Gradient arrays are never modified in place, so sharing one
+    between inputs is safe."""
     if root.grad_fn is None:
-        return {id(root): [root, grad]}
-    found, fn = {}, root.grad_fn
+        return _reach_leaf(root, grad, wanted)
+    fn = root.grad_fn
     fn.out_grad, todo = grad, [(-fn.stamp, fn)]
     try:
         while todo:
@@ -132,8 +133,8 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=froze
                     "values were freed. Call backward(retain_graph=True) the first time if you "
                     "need to go through the same graph twice.")
             g, fn.out_grad = fn.out_grad, None
-            if keep and fn.out_id in keep:
-                found[fn.out_id] = [None, g]
+            if wanted and fn.out_id in wanted:
+                wanted[fn.out_id] = g
             try:
                 in_grads = fn.backward(fn, g)
             except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
@@ -146,12 +147,8 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=froze
                 if gx.shape != x.data.shape:
                     gx = unbroadcast(gx, x.data.shape)
                 producer = x.grad_fn
-                if producer is None:  # a leaf
-                    entry = found.get(id(x))
-                    if entry is None:
-                        found[id(x)] = [x, gx]
-                    else:
-                        entry[1] = entry[1] + gx
+                if producer is None:
+                    _reach_leaf(x, gx, wanted)
                 elif producer.out_grad is None:  # its first share: it joins the heap
                     producer.out_grad = gx
                     heappush(todo, (-producer.stamp, producer))
@@ -163,17 +160,25 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, keep=froze
         for _, fn in todo:
             fn.out_grad = None
         raise
-    return found
+
+
+def _reach_leaf(leaf: "Tensor", g: np.ndarray, wanted) -> None:
+    """Add g to leaf.grad (in the leaf's dtype), or to wanted[id(leaf)] if it is wanted."""
+    if wanted is not None:
+        if id(leaf) in wanted:
+            prev = wanted[id(leaf)]
+            wanted[id(leaf)] = g if prev is None else prev + g
+        return
+    if g.dtype != leaf.data.dtype:
+        g = quietly(g.astype, leaf.data.dtype)
+    elif not g.flags.writeable:  # e.g. a broadcast view: give .grad its own memory
+        g = g.copy()
+    leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
 def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires a gradient."""
-    for leaf, g in _chain_rule(root, _seed(root, grad, "backward"), retain_graph).values():
-        if g.dtype != leaf.data.dtype:
-            g = quietly(g.astype, leaf.data.dtype)
-        elif not g.flags.writeable:  # e.g. a broadcast view: give .grad its own memory
-            g = g.copy()
-        leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
+    _chain_rule(root, _seed(root, grad, "backward"), retain_graph)
 
 
 def grad(output: "Tensor", inputs, grad_output=None, retain_graph: bool = False) -> tuple:
@@ -181,10 +186,10 @@ def grad(output: "Tensor", inputs, grad_output=None, retain_graph: bool = False)
     `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
     A tensor that `output` does not depend on gets zeros."""
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    found = _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph,
-                        {id(t) for t in inputs})
-    return tuple(Tensor(np.array(found[id(t)][1], dtype=t.data.dtype) if id(t) in found
-                        else np.zeros_like(t.data)) for t in inputs)
+    wanted = {id(t): None for t in inputs}
+    _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph, wanted)
+    return tuple(Tensor(np.zeros_like(t.data) if wanted[id(t)] is None
+                        else np.array(wanted[id(t)], dtype=t.data.dtype)) for t in inputs)
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor needs backward, defined above)
