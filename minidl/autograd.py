@@ -77,7 +77,7 @@ class Function:
         except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
             out = Tensor(quietly(cls.forward, ctx, *arrays, **constants))
         if needs_grad and _grad_enabled:  # record the call for backward
-            ctx.inputs, ctx.stamp, ctx.out_id = inputs, next(_stamps), id(out)
+            ctx.inputs, ctx.stamp = inputs, next(_stamps)
             out.requires_grad, out.grad_fn = True, ctx
         return out
 
@@ -117,9 +117,9 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=Non
     gradient of its own output (`out_grad`) and waits in a heap until it is the latest op
     left: every op is stamped when it runs, after the ops of its inputs, so by then all its
     consumers have added their share. A gradient reaching a leaf is added to its `.grad`; or,
-    when `wanted` is a dict {id(tensor): None} (for `grad()`), the gradients of those tensors
-    are stored in it instead. Gradient arrays are never modified in place, so sharing one
-    between inputs is safe."""
+    for `grad()`, `wanted` is a dict whose keys are the ids of wanted leaves and of the
+    `grad_fn` of wanted results, and their gradients are stored in it instead. Gradient arrays
+    are never modified in place, so sharing one between inputs is safe."""
     if root.grad_fn is None:
         return _reach_leaf(root, grad, wanted)
     fn = root.grad_fn
@@ -133,8 +133,8 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=Non
                     "values were freed. Call backward(retain_graph=True) the first time if you "
                     "need to go through the same graph twice.")
             g, fn.out_grad = fn.out_grad, None
-            if wanted and fn.out_id in wanted:
-                wanted[fn.out_id] = g
+            if wanted and id(fn) in wanted:  # the output of fn is a wanted tensor
+                wanted[id(fn)] = g
             try:
                 in_grads = fn.backward(fn, g)
             except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
@@ -186,10 +186,11 @@ def grad(output: "Tensor", inputs, grad_output=None, retain_graph: bool = False)
     `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
     A tensor that `output` does not depend on gets zeros."""
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    wanted = {id(t): None for t in inputs}
+    keys = [id(t) if t.grad_fn is None else id(t.grad_fn) for t in inputs]
+    wanted = dict.fromkeys(keys)
     _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph, wanted)
-    return tuple(Tensor(np.zeros_like(t.data) if wanted[id(t)] is None
-                        else np.array(wanted[id(t)], dtype=t.data.dtype)) for t in inputs)
+    return tuple(Tensor(np.zeros_like(t.data) if wanted[k] is None else
+                        np.array(wanted[k], dtype=t.data.dtype)) for t, k in zip(inputs, keys))
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor needs backward, defined above)
