@@ -72,9 +72,8 @@ def check_class_targets(fn: str, x: Tensor, target) -> np.ndarray:
     if kind not in "iu" or t.shape != shape[:-1] or len(shape) not in (1, 2):
         _explain_bad_targets(fn, shape, t)
     n_classes = shape[-1]
-    # argmin/argmax, not min/max: on a batch of 32 they take 0.5 µs against 2.5 µs
-    flat = t.reshape(-1)
-    if t.size and ((low := flat[t.argmin()]) < 0 or (high := flat[t.argmax()]) >= n_classes):
+    # argmin/argmax and item(), not min/max: on a batch of 32, 0.5 µs against 2.5 µs
+    if t.size and ((low := t.item(t.argmin())) < 0 or (high := t.item(t.argmax())) >= n_classes):
         raise ValueError(f"{fn}(): target contains the label {low if low < 0 else high}, but "
                          f"the input has {n_classes} classes, so labels must be in "
                          f"[0, {n_classes - 1}]. Check the number of output units or "

@@ -444,7 +444,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, reduction):
         row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
-        if x.size and 0 <= row_max[0, 0] <= 1:
+        if x.size and 0 <= row_max.item(0) <= 1:
             _warn_if_probabilities(x)
         z = x - row_max
         e = np.exp(z)
