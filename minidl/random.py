@@ -1,7 +1,6 @@
 """One seed for everything: `minidl.manual_seed(seed)`."""
 from __future__ import annotations
 
-import random as _pyrandom
 import sys
 
 import numpy as np
@@ -23,7 +22,8 @@ def manual_seed(seed: int) -> None:
     global _rng
     _rng = np.random.default_rng(seed)
     np.random.seed(seed)
-    _pyrandom.seed(seed)
+    import random  # here, not at the top: it adds ~2 ms to `import minidl`
+    random.seed(seed)
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)
