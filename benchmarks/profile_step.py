@@ -7,13 +7,16 @@
    it calls (the difference is input validation).
 2. cProfile of many steps, self time summed by where it is spent (minidl file, NumPy, builtins)
    and the top functions. cProfile inflates Python calls, so read its shares, not its times.
+3. Python bytecodes executed in one step, by function, next to the floor's. Unlike times,
+   these counts do not drift with the machine: compare them before and after an engine change.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import pstats
-from collections import defaultdict
+import sys
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -83,6 +86,26 @@ def by_location(stats: pstats.Stats) -> dict[str, float]:
     return dict(sorted(groups.items(), key=lambda kv: -kv[1]))
 
 
+def bytecodes(step) -> Counter:
+    """How many bytecodes one call of `step` executes, by function ("file:function")."""
+    counts: Counter = Counter()
+
+    def trace(frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            code = frame.f_code
+            counts[f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name}"] += 1
+        return trace
+
+    step()  # warm: caches, optimizer state
+    sys.settrace(trace)
+    try:
+        step()
+    finally:
+        sys.settrace(None)
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
@@ -117,6 +140,12 @@ def main() -> None:
         where = filename.split("/minidl/")[-1].rsplit("/", 1)[-1]
         print(f"    {100 * self_time / total:5.1f} %  self, {100 * cum_time / total:5.1f} % cum  "
               f"{calls // args.steps:>3}/step  {where}:{line} {name}")
+
+    counts = bytecodes(step)
+    floor = sum(bytecodes(mlp.make_numpy(problem, problem.data())).values())
+    print(f"\n3. Python bytecodes in one step: minidl {sum(counts.values())}, NumPy floor {floor}")
+    for name, n in counts.most_common(12):
+        print(f"    {n:>6}  {name}")
 
 
 if __name__ == "__main__":
