@@ -39,10 +39,11 @@ def test_numpy_floor_step_matches_torch_autograd():
     assert expected[-1] < expected[0]  # it trains
 
 
-@pytest.mark.parametrize("peer", ["minidl", "torch", "dezero", "micrograd"])
+@pytest.mark.parametrize("peer", ["minidl", "numpy_methods", "torch", "dezero", "micrograd"])
 def test_mlp_steps_agree_with_the_numpy_floor(peer):
     d = PROBLEM.data()
     make = {"minidl": lambda: mlp.make_minidl(PROBLEM, d),
+            "numpy_methods": lambda: mlp.make_numpy_methods(PROBLEM, d),
             "torch": lambda: mlp.make_torch(PROBLEM, d, pytest.importorskip("torch")),
             "dezero": lambda: mlp.make_dezero(PROBLEM, d, peers.load_dezero()
                                               or pytest.skip("DeZero not installed")),

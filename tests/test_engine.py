@@ -227,3 +227,6 @@ def test_autograd_grad_matches_torch_for_leaves_and_intermediates():
     np.testing.assert_allclose(x.grad.data, tx.numpy(), rtol=1e-6)
     unused = minidl.tensor([1.0], requires_grad=True)
     assert grad((x * 2).sum(), unused)[0].tolist() == [0.0]
+    z = (x * x).sum()
+    gz, gx2 = grad(z, [z, x])  # the output itself is a wanted result: d(z)/d(z) = 1
+    assert gz.item() == 1.0 and gx2.tolist() == [1.0, -2.0, 4.0]
