@@ -22,6 +22,7 @@ import numpy as np
 
 import activations
 import chain
+import lean
 import mlp
 import peers
 from harness import Case, fmt_time, machine_line, measure, print_table, ratio, steady_malloc
@@ -54,6 +55,7 @@ def mlp_section(label: str, problem: mlp.MLPProblem, rounds: int, target_ratio: 
               "minidl": lambda: mlp.make_minidl(problem, d)}
     if methods_row:
         makers["NumPy with array methods"] = lambda: mlp.make_numpy_methods(problem, d)
+        makers["lean engine (lean.py)"] = lambda: lean.make_lean(problem, d)
     if torch:
         makers["torch"] = lambda: mlp.make_torch(problem, d, torch)
     if dezero:
@@ -91,6 +93,8 @@ def mlp_section(label: str, problem: mlp.MLPProblem, rounds: int, target_ratio: 
         methods = cases[list(makers).index("NumPy with array methods")]
         print(f"  minidl / (NumPy with array methods): {ratio(md, methods):.2f}×  (the floor "
               f"until 2026-11-23: .max/.sum/.mean go through Python wrappers)")
+        print("  lean engine: a 60-line closure engine with only this step's three ops and no "
+              "checks, broadcasting, dtypes or layers: the price of an engine alone")
     target(f"minidl ≤ {target_ratio}× NumPy on ({label})",
            f"{ratio(md, floor):.2f}× (best-of ratio {md.best / floor.best:.2f}×)",
            ratio(md, floor) <= target_ratio)

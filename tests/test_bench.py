@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import activations  # noqa: E402
 import chain  # noqa: E402
 import harness  # noqa: E402
+import lean  # noqa: E402
 import mlp  # noqa: E402
 import peers  # noqa: E402
 
@@ -39,11 +40,13 @@ def test_numpy_floor_step_matches_torch_autograd():
     assert expected[-1] < expected[0]  # it trains
 
 
-@pytest.mark.parametrize("peer", ["minidl", "numpy_methods", "torch", "dezero", "micrograd"])
+@pytest.mark.parametrize("peer", ["minidl", "numpy_methods", "lean", "torch", "dezero",
+                                  "micrograd"])
 def test_mlp_steps_agree_with_the_numpy_floor(peer):
     d = PROBLEM.data()
     make = {"minidl": lambda: mlp.make_minidl(PROBLEM, d),
             "numpy_methods": lambda: mlp.make_numpy_methods(PROBLEM, d),
+            "lean": lambda: lean.make_lean(PROBLEM, d),
             "torch": lambda: mlp.make_torch(PROBLEM, d, pytest.importorskip("torch")),
             "dezero": lambda: mlp.make_dezero(PROBLEM, d, peers.load_dezero()
                                               or pytest.skip("DeZero not installed")),
