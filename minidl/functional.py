@@ -444,8 +444,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, reduction):
         row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
-        if x.size and 0 <= row_max.item(0) <= 1:
-            _warn_if_probabilities(x)
+        _warn_if_probabilities(x, row_max)
         z = x - row_max
         e = np.exp(z)
         s = np.add.reduce(e, axis=-1, keepdims=True)
@@ -462,10 +461,12 @@ class CrossEntropy(Function):
         return gx
 
 
-def _warn_if_probabilities(x: np.ndarray) -> None:
-    """Warn if every row of x is in [0, 1] and sums to 1. The first row alone is tested first:
-    that is cheap and rules out almost every batch of logits."""
-    if (x.shape[-1] > 1 and abs(np.add.reduce(x[0]) - 1) <= 1e-5 and x.min() >= 0
+def _warn_if_probabilities(x: np.ndarray, row_max: np.ndarray) -> None:
+    """Warn if every row of x (N, C) is in [0, 1] and sums to 1. The first row alone is tested
+    first, from its maximum and then its sum: that is cheap and rules out almost every batch
+    of logits."""
+    if (x.size and x.shape[-1] > 1 and 0 <= row_max.item(0) <= 1
+            and abs(np.add.reduce(x[0]) - 1) <= 1e-5 and x.min() >= 0
             and np.allclose(x.sum(axis=-1), 1, atol=1e-5)):
         warnings.warn("cross_entropy(): every row of the input is in [0, 1] and sums to 1: these "
                       "look like probabilities, but cross_entropy expects raw logits and applies "

@@ -90,7 +90,7 @@ class Sequential(Module):
 
     def forward(self, x):
         for layer in self.layers:
-            x = layer.forward(x)  # what layer(x) calls, one call fewer per layer
+            x = layer(x)
         return x
 
     def __getitem__(self, i):
