@@ -6,19 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-import minidl
-import minidl.functional as F
 from minidl.exercises import ex01
-from tests.test_exercises_core import (assert_printed, hostile_choices, hostile_functions,
-                                       hostile_numbers, short_time_limit)  # noqa: F401
+from tests.test_exercises_core import (assert_printed, hostile_choices,
+                                       hostile_functions, hostile_numbers,
+                                       model_answers, short_time_limit)  # noqa: F401
 
 FUNCTION_QUESTIONS = {"q1": "leaky_relu", "q2": "leaky_relu_derivative", "q5": "softplus"}
-
-
-def model_answer(q, name: str):
-    namespace = {"np": np, "minidl": minidl, "F": F}
-    exec(q.solution_code, namespace)
-    return namespace[name]
 
 
 def torch_leaky_relu(x, negative_slope=0.01):
@@ -45,7 +38,7 @@ def test_torch_answers_pass(q, answer, capsys):
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 def test_model_answers_pass(key, name, capsys):
     q = getattr(ex01, key)
-    assert_printed(capsys, q.check(model_answer(q, name)), "correct")
+    assert_printed(capsys, q.check(model_answers(q)[name]), "correct")
 
 
 @pytest.mark.parametrize("key, answer", [("q3", "c"), ("q4", 0.25)])
@@ -61,7 +54,7 @@ def test_model_predictions_pass(key, answer, capsys):
 @pytest.mark.parametrize("kind", list(hostile_functions(np.abs)))
 def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex01, key)
-    fn, phrase = hostile_functions(model_answer(q, name))[kind]
+    fn, phrase = hostile_functions(model_answers(q)[name])[kind]
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 
 

@@ -7,18 +7,12 @@ import pytest
 import torch
 
 import minidl
-import minidl.functional as F
 from minidl.exercises import _core, ex02
-from tests.test_exercises_core import (assert_printed, hostile_functions, hostile_numbers,
-                                       hostile_tuples, short_time_limit)  # noqa: F401
+from tests.test_exercises_core import (assert_printed, hostile_functions,
+                                       hostile_numbers, hostile_tuples,
+                                       model_answers, short_time_limit)  # noqa: F401
 
 FUNCTION_QUESTIONS = {"q1": "numerical_derivative", "q2": "sigmoid_backward"}
-
-
-def model_answer(q, name: str):
-    namespace = {"np": np, "minidl": minidl, "F": F}
-    exec(q.solution_code, namespace)
-    return namespace[name]
 
 
 def elementwise_numerical_derivative(f, x, eps=1e-5):
@@ -63,21 +57,21 @@ def test_independent_answers_pass(capsys, monkeypatch):
 @pytest.mark.parametrize("key, name", [*FUNCTION_QUESTIONS.items(), ("q3", "Softsign")])
 def test_model_answers_pass(key, name, capsys):
     q = getattr(ex02, key)
-    assert_printed(capsys, q.check(model_answer(q, name)), "correct")
+    assert_printed(capsys, q.check(model_answers(q)[name]), "correct")
 
 
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 @pytest.mark.parametrize("kind", list(hostile_functions(np.abs)))
 def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex02, key)
-    fn, phrase = hostile_functions(model_answer(q, name))[kind]
+    fn, phrase = hostile_functions(model_answers(q)[name])[kind]
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 
 
 @pytest.mark.parametrize("method", ["forward", "backward"])
 @pytest.mark.parametrize("kind", list(hostile_functions(np.abs)))
 def test_q3_hostile_forward_or_backward_gets_a_sentence(method, kind, capsys):
-    correct = model_answer(ex02.q3, "Softsign")
+    correct = model_answers(ex02.q3)["Softsign"]
     fn, phrase = hostile_functions(getattr(correct, method))[kind]
     broken = type("Softsign", (minidl.Function,), {
         "forward": staticmethod(correct.forward), "backward": staticmethod(correct.backward),
@@ -87,7 +81,7 @@ def test_q3_hostile_forward_or_backward_gets_a_sentence(method, kind, capsys):
 
 
 def test_q3_wrong_classes_and_shortcuts(capsys):
-    correct = model_answer(ex02.q3, "Softsign")
+    correct = model_answers(ex02.q3)["Softsign"]
     for answer in (correct(), lambda x: x / (1 + abs(x)), TorchSoftsign.forward):
         assert_printed(capsys, ex02.q3.check(answer), "wrong", "Pass the class itself")
 

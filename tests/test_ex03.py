@@ -6,20 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-import minidl
-import minidl.functional as F
 from minidl.exercises import _core, ex03
-from tests.test_exercises_core import (assert_printed, hostile_choices, hostile_functions,
-                                       hostile_numbers, hostile_tuples,
+from tests.test_exercises_core import (assert_printed, hostile_choices,
+                                       hostile_functions, hostile_numbers,
+                                       hostile_tuples, model_answers,
                                        short_time_limit)  # noqa: F401
 
 FUNCTION_QUESTIONS = {"q1": "relu_backward", "q2": "hat"}
-
-
-def model_answer(q, name: str):
-    namespace = {"np": np, "minidl": minidl, "F": F}
-    exec(q.solution_code, namespace)
-    return namespace[name]
 
 
 def torch_relu_backward(x, grad_output):
@@ -41,14 +34,14 @@ def test_independent_answers_pass(capsys, monkeypatch):
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 def test_model_answers_pass(key, name, capsys):
     q = getattr(ex03, key)
-    assert_printed(capsys, q.check(model_answer(q, name)), "correct")
+    assert_printed(capsys, q.check(model_answers(q)[name]), "correct")
 
 
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 @pytest.mark.parametrize("kind", list(hostile_functions(np.abs)))
 def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex03, key)
-    fn, phrase = hostile_functions(model_answer(q, name))[kind]
+    fn, phrase = hostile_functions(model_answers(q)[name])[kind]
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 
 

@@ -7,21 +7,14 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
-import minidl
-import minidl.functional as F
 from minidl.exercises import ex04
-from tests.test_exercises_core import (assert_printed, hostile_choices, hostile_functions,
+from tests.test_exercises_core import (assert_printed, hostile_choices,
+                                       hostile_functions, model_answers,
                                        short_time_limit)  # noqa: F401
 
 QUESTIONS = [ex04.q1, ex04.q2, ex04.q3, ex04.q4, ex04.q5]
 FUNCTION_QUESTIONS = {"q1": "huber", "q2": "huber_grad", "q3": "mae_grad",
                       "q5": "bce_with_logits"}
-
-
-def model_answer(q, name: str):
-    namespace = {"np": np, "minidl": minidl, "F": F}
-    exec(q.solution_code, namespace)
-    return namespace[name]
 
 
 def t(x) -> torch.Tensor:
@@ -59,14 +52,14 @@ def test_torch_answers_pass(q, answer, capsys):
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 def test_model_answers_pass(key, name, capsys):
     q = getattr(ex04, key)
-    assert_printed(capsys, q.check(model_answer(q, name)), "correct")
+    assert_printed(capsys, q.check(model_answers(q)[name]), "correct")
 
 
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 @pytest.mark.parametrize("kind", list(hostile_functions(np.abs)))
 def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex04, key)
-    correct = model_answer(q, name)
+    correct = model_answers(q)[name]
     fn, phrase = hostile_functions(correct)[kind]
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 

@@ -15,7 +15,8 @@ import minidl.functional as F
 from minidl import nn
 from minidl.data import batches, load_digits, train_test_split
 from minidl.exercises import _core, ex06
-from tests.test_exercises_core import (assert_printed, hostile_choices, hostile_functions,
+from tests.test_exercises_core import (assert_printed, hostile_choices,
+                                       hostile_functions, model_answers,
                                        short_time_limit)  # noqa: F401
 
 QUESTIONS = [ex06.q1, ex06.q2, ex06.q3, ex06.q4, ex06.q5]
@@ -26,12 +27,6 @@ FUNCTION_QUESTIONS = {"q2": "accuracy", "q4": "dead_fraction"}
 def time_to_train(monkeypatch):
     """Training takes a few tenths of a second: allow it (the autouse fixture allows 0.2 s)."""
     monkeypatch.setattr(_core, "TIME_LIMIT", 30.0)
-
-
-def model_answer(q, name: str):
-    namespace = {"np": np, "minidl": minidl, "F": F}
-    exec(q.solution_code, namespace)
-    return namespace[name]
 
 
 # ----------------------------------------------------------------------- the same runs in torch
@@ -157,14 +152,14 @@ def test_torch_answers_pass(q, answer, capsys):
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 def test_model_answers_pass(key, name, capsys):
     q = getattr(ex06, key)
-    assert_printed(capsys, q.check(model_answer(q, name)), "correct")
+    assert_printed(capsys, q.check(model_answers(q)[name]), "correct")
 
 
 @pytest.mark.parametrize("key, name", FUNCTION_QUESTIONS.items())
 @pytest.mark.parametrize("kind", list(hostile_functions(np.abs)))
 def test_hostile_functions_get_a_sentence(key, name, kind, capsys):
     q = getattr(ex06, key)
-    correct = model_answer(q, name)
+    correct = model_answers(q)[name]
     fn, phrase = hostile_functions(correct)[kind]
     assert_printed(capsys, q.check(fn), "wrong", f"Question {q.number}", phrase)
 

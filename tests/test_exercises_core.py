@@ -1,7 +1,8 @@
 """The exercise checker core (minidl/exercises/_core.py) and progress() (_progress.py).
 
-`hostile_functions` and `assert_printed` are shared with tests/test_ex01.py ... test_ex03.py:
-every checker must turn these broken answers into one sentence starting with "❌ Not yet".
+`hostile_functions`, `assert_printed` and `model_answers` are shared with tests/test_ex01.py
+... test_ex06.py: every checker must turn these broken answers into one sentence starting with
+"❌ Not yet", and accept its own model solution.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import torch
 
 import minidl
+import minidl.functional as F
 from minidl.exercises import _core
 from minidl.exercises._core import describe
 from minidl.exercises import (MARKS, ChoiceQuestion, NumberQuestion, Question, Wrong, as_array,
@@ -26,6 +28,15 @@ from minidl.exercises import (MARKS, ChoiceQuestion, NumberQuestion, Question, W
 def short_time_limit(monkeypatch):
     """A looping answer is cut off after 0.2 s instead of 3 s."""
     monkeypatch.setattr(_core, "TIME_LIMIT", 0.2)
+
+
+def model_answers(*questions) -> dict:
+    """What the model solutions of `questions` define, run in order in one namespace (a later
+    solution may call an earlier one), with the names a notebook has imported."""
+    namespace = {"np": np, "minidl": minidl, "F": F}
+    for q in questions:
+        exec(q.solution_code, namespace)
+    return namespace
 
 
 def _first_array(args: tuple) -> np.ndarray:
