@@ -48,12 +48,12 @@ def check(name: str, diff: float, tol: float) -> str:
 # --------------------------------------------------------------------------- (a), (b)
 def mlp_section(label: str, problem: mlp.MLPProblem, rounds: int, target_ratio: float, torch,
                 dezero, micrograd=None, micrograd_batch: int = 0, memory: bool = False,
-                methods_row: bool = False, note: str = "") -> None:
+                yardsticks: bool = False, note: str = "") -> None:
     print(f"\n({label}) MLP training step: {problem}" + (f"\n  {note}" if note else ""))
     d = problem.data()
     makers = {"NumPy (hand-written floor)": lambda: mlp.make_numpy(problem, d),
               "minidl": lambda: mlp.make_minidl(problem, d)}
-    if methods_row:
+    if yardsticks:  # the floor until 2026-11-23, and an engine that does nothing else
         makers["NumPy with array methods"] = lambda: mlp.make_numpy_methods(problem, d)
         makers["lean engine (lean.py)"] = lambda: lean.make_lean(problem, d)
     if torch:
@@ -87,10 +87,11 @@ def mlp_section(label: str, problem: mlp.MLPProblem, rounds: int, target_ratio: 
     measure(cases, rounds)
     print_table(cases, floor=cases[0].name)
     floor, md = cases[0], cases[1]
+    by_name = {c.name: c for c in cases}
     if torch:
-        print(f"  minidl / torch: {ratio(md, cases[list(makers).index('torch')]):.2f}×")
-    if methods_row:
-        methods = cases[list(makers).index("NumPy with array methods")]
+        print(f"  minidl / torch: {ratio(md, by_name['torch']):.2f}×")
+    if yardsticks:
+        methods = by_name["NumPy with array methods"]
         print(f"  minidl / (NumPy with array methods): {ratio(md, methods):.2f}×  (the floor "
               f"until 2026-11-23: .max/.sum/.mean go through Python wrappers)")
         print("  lean engine: a 60-line closure engine with only this step's three ops and no "
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             header(blas, threads, torch_threads, steady, torch, dezero, micrograd)
 
             mlp_section("a", mlp.MLPProblem(32, 64, 64, 10), max(3, int(50 * r)), 1.5, torch,
-                        dezero, micrograd, micrograd_batch=2, methods_row=True)
+                        dezero, micrograd, micrograd_batch=2, yardsticks=True)
             mlp_section("b", mlp.MLPProblem(1024, 512, 512, 10), max(3, int(25 * r)), 1.2, torch,
                         dezero, memory=True,
                         note="input 512 as well as hidden 512, so both layers' products are "

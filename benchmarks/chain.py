@@ -37,28 +37,25 @@ def make_python(repeats: int) -> Run:
     return run
 
 
-def make_minidl(repeats: int) -> Run:
-    import minidl
-
+def _make_tensor_chain(repeats: int, tensor: Callable) -> Run:
+    """minidl and torch spell the chain alike; only `tensor`, their constructor, differs."""
     def run() -> tuple:
-        x = minidl.tensor(1.0, requires_grad=True)
+        x = tensor(1.0, requires_grad=True)
         y = x
         for _ in range(repeats):
             y = y * A + B
         y.backward()
         return y.item(), x.grad.item()
     return run
+
+
+def make_minidl(repeats: int) -> Run:
+    import minidl
+    return _make_tensor_chain(repeats, minidl.tensor)
 
 
 def make_torch(repeats: int, torch) -> Run:
-    def run() -> tuple:
-        x = torch.tensor(1.0, requires_grad=True)
-        y = x
-        for _ in range(repeats):
-            y = y * A + B
-        y.backward()
-        return y.item(), x.grad.item()
-    return run
+    return _make_tensor_chain(repeats, torch.tensor)
 
 
 def make_dezero(repeats: int, dezero) -> Run:
