@@ -36,6 +36,17 @@ XDIST := -n 2 --dist loadscope
 test: setup  ## unit tests and every notebook re-run by nbval
 	$(BIN)/python -m pytest -q $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
+# The same run on a different arithmetic path: NumPy's SIMD dispatch held to its baseline (every
+# dispatched feature this NumPy knows is disabled) and one BLAS/OpenMP thread. A stored output
+# that depends on round-off, SIMD path or thread count fails here. OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE are left as the machine sets them (some CPUs need them).
+NPY_DISPATCH = $(shell $(BIN)/python -c 'import numpy._core._multiarray_umath as m; print(" ".join(m.__cpu_dispatch__))' 2>/dev/null)
+
+.PHONY: test-portable
+test-portable: setup  ## make test with NumPy's SIMD at its baseline and one BLAS thread
+	NPY_DISABLE_CPU_FEATURES="$(NPY_DISPATCH)" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(BIN)/python -m pytest -q $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
+
 unit: setup  ## only the unit tests (fast)
 	$(BIN)/python -m pytest -q tests
 
