@@ -47,6 +47,18 @@ test-portable: setup  ## make test with NumPy's SIMD at its baseline and one BLA
 	NPY_DISABLE_CPU_FEATURES="$(NPY_DISPATCH)" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	  $(BIN)/python -m pytest -q $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
+# The unit tests once more in a second environment with the oldest NumPy and matplotlib that
+# pyproject.toml declares (tools/oldest_constraints.py), so the floors are ones we test.
+OLDEST := .venv-oldest
+
+.PHONY: test-oldest
+test-oldest:  ## unit tests on the oldest NumPy and matplotlib pyproject.toml allows
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(PYTHON) tools/oldest_constraints.py > $(OLDEST)/constraints.txt
+	$(OLDEST)/bin/python -m pip install --quiet -c $(OLDEST)/constraints.txt -e ".[course,test]"
+	$(OLDEST)/bin/python -c 'import numpy, matplotlib; print("oldest declared: numpy", numpy.__version__, "matplotlib", matplotlib.__version__)'
+	$(OLDEST)/bin/python -m pytest -q $(XDIST) tests
+
 unit: setup  ## only the unit tests (fast)
 	$(BIN)/python -m pytest -q tests
 
@@ -57,6 +69,10 @@ refresh: setup  ## re-execute every lesson notebook in place (after changing min
 bench: setup  ## time minidl against hand-written NumPy, PyTorch, DeZero and micrograd; PASS/MISS per target
 	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('dezero', 'micrograd', 'threadpoolctl')))" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python benchmarks/bench.py
+
+.PHONY: times
+times:  ## estimated learner time per notebook (the method is in tools/lesson_time.py)
+	@$(PYTHON) tools/lesson_time.py notebooks/*.ipynb
 
 .PHONY: exercises
 exercises: setup  ## regenerate exercises/ from solutions/ (run the solutions, stub them, run the stubs)
