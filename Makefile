@@ -1,4 +1,5 @@
-# The README's commands. `make lab` to learn, `make test` to check everything.
+# The README's commands. `make lab` to learn, `make test` to check everything, `make help` lists them.
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,10 @@ export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.jupyter/lab/user-settings
 export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.jupyter/lab/workspaces
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup lab test unit refresh
+.PHONY: help setup lab test unit refresh
+help:  ## list the commands (this text)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
 
 setup: $(STAMP)  ## create .venv and install the course with the pinned versions (no-op when up to date)
 
