@@ -63,6 +63,17 @@ test-oldest:  ## unit tests on the oldest NumPy and matplotlib pyproject.toml al
 	$(OLDEST)/bin/python -c 'import numpy, matplotlib; print("oldest declared: numpy", numpy.__version__, "matplotlib", matplotlib.__version__)'
 	$(OLDEST)/bin/python -m pytest -q $(XDIST) tests
 
+# nbgrader in its own environment: generate every assignment from solutions/, autograde a perfect,
+# a partial and a blank submission of each, and check the scores (tests/grading).
+GRADER := .venv-nbgrader
+
+.PHONY: test-nbgrader
+test-nbgrader:  ## nbgrader generates and autogrades perfect, partial and blank submissions
+	test -x $(GRADER)/bin/python || $(PYTHON) -m venv $(GRADER)
+	$(GRADER)/bin/python -m pip install --quiet -c constraints.txt -e ".[grading]"
+	$(GRADER)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" > /dev/null
+	$(GRADER)/bin/python -m pytest -q -p no:cacheprovider --noconftest tests/grading
+
 unit: setup  ## only the unit tests (fast)
 	$(BIN)/python -m pytest -q tests
 

@@ -176,6 +176,21 @@ def test_call_stub_is_not_attempted_and_a_non_function_is_named():
         call(np.zeros(2), name="f")
 
 
+def test_call_reads_the_pass_stub_as_not_attempted_but_a_missing_return_as_wrong():
+    def stub(x):
+        # YOUR CODE HERE
+        pass
+
+    def forgot_return(x):
+        x * 2
+
+    with pytest.raises(_core.NotAttempted):
+        call(stub, np.zeros(2))
+    assert call(forgot_return, np.zeros(2)) is None  # as_array then names the missing return
+    with pytest.raises(Wrong, match="returned None. Did you forget the `return` statement"):
+        as_array(call(forgot_return, np.zeros(2)))
+
+
 def test_call_silences_numpy_overflow_warnings():
     # pyproject turns RuntimeWarning into an error: an overflow inside learner code must come
     # back as inf for the check to explain, not as an exception

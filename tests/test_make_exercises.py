@@ -22,7 +22,7 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
 # ----------------------------------------------------------------------------- stub()
-def test_indented_region_becomes_comment_and_raise_at_its_indentation():
+def test_indented_region_becomes_comment_and_pass_at_its_indentation():
     source = ("def f(x):\n"
               "    ### BEGIN SOLUTION\n"
               "    y = x * 2\n"
@@ -32,15 +32,16 @@ def test_indented_region_becomes_comment_and_raise_at_its_indentation():
               "ex01.q1.check(f)")
     assert mx.stub(source) == ("def f(x):\n"
                                "    # YOUR CODE HERE\n"
-                               "    raise NotImplementedError()\n"
+                               "    pass\n"
                                "\n"
                                "ex01.q1.check(f)")
 
 
-def test_top_level_region_becomes_a_comment_only():
+def test_top_level_region_becomes_the_same_stub_that_runs():
     source = ('answer = None  # "a" to "d"\n### BEGIN SOLUTION\nanswer = "c"\n### END SOLUTION\n'
               'q.check(answer)')
-    assert mx.stub(source) == 'answer = None  # "a" to "d"\n# YOUR CODE HERE\nq.check(answer)'
+    assert mx.stub(source) == 'answer = None  # "a" to "d"\n# YOUR CODE HERE\npass\nq.check(answer)'
+    exec(mx.stub(source).replace("q.check(answer)", "assert answer is None"))
 
 
 def test_several_regions_in_one_cell_and_deeper_or_tab_indentation():
@@ -60,12 +61,12 @@ def test_several_regions_in_one_cell_and_deeper_or_tab_indentation():
                                "    @staticmethod\n"
                                "    def forward(ctx, x):\n"
                                "        # YOUR CODE HERE\n"
-                               "        raise NotImplementedError()\n"
+                               "        pass\n"
                                "\n"
                                "    @staticmethod\n"
                                "    def backward(ctx, grad):\n"
                                "\t\t# YOUR CODE HERE\n"
-                               "\t\traise NotImplementedError()")
+                               "\t\tpass")
 
 
 def test_markdown_region_and_untouched_cells():
@@ -79,7 +80,8 @@ def test_markdown_region_and_untouched_cells():
     ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION",
      "line 2: ### BEGIN SOLUTION inside"),
     ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without"),
-    ("### BEGIN SOLUTION\nx = 1", "without an ### END SOLUTION"),
+    ("### BEGIN SOLUTION\nx = 1", "### END SOLUTION is missing"),
+    ("### BEGIN HIDDEN TESTS\nassert 1\n### END SOLUTION", "line 3: ### END SOLUTION without"),
     ("x = 1  ### BEGIN SOLUTION\nx = 2\n### END SOLUTION", "line 3: ### END SOLUTION without"),
     ("### BEGIN SOLUTION\nx = 2\n### END SOLUTION\ny = 3  ### END SOLUTION", "alone on its line"),
 ])
@@ -98,7 +100,7 @@ def test_make_exercise_clears_outputs_keeps_ids_and_names_the_kernel():
     solution.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
     exercise = mx.make_exercise(solution)
     code = exercise.cells[1]
-    assert code.source == "answer = None\n# YOUR CODE HERE"
+    assert code.source == "answer = None\n# YOUR CODE HERE\npass"
     assert code.outputs == [] and code.execution_count is None and "execution" not in code.metadata
     assert [c.id for c in exercise.cells] == [c.id for c in solution.cells]
     assert exercise.metadata.kernelspec.name == "python3"
@@ -106,6 +108,44 @@ def test_make_exercise_clears_outputs_keeps_ids_and_names_the_kernel():
     with pytest.raises(ValueError, match="cell 0: line 1"):
         mx.make_exercise(nbformat.v4.new_notebook(cells=[
             nbformat.v4.new_code_cell("### END SOLUTION")]))
+
+
+def test_hidden_tests_are_removed_as_nbgrader_releases_them():
+    source = ("# the grader checks question 1.1 here\n### BEGIN HIDDEN TESTS\n"
+              "assert ex01.q1.check(f)\n### END HIDDEN TESTS")
+    assert mx.stub(source) == "# the grader checks question 1.1 here"
+
+
+def _graded_notebook(test_after="ex01.q1"):
+    return nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## Question 1.1"),
+        nbformat.v4.new_code_cell("import minidl"),
+        nbformat.v4.new_code_cell("f = None\n### BEGIN SOLUTION\nf = 1\n### END SOLUTION\n"
+                                  "ex01.q1.check(f)"),
+        nbformat.v4.new_code_cell(f"### BEGIN HIDDEN TESTS\nassert {test_after}.check(f)\n"
+                                  f"### END HIDDEN TESTS"),
+        nbformat.v4.new_code_cell("# ex01.q1.hint()"),
+    ])
+
+
+def test_grading_metadata_follows_the_structure():
+    nb = mx.grading_metadata(_graded_notebook(), "ex01")
+    meta = [c.metadata.get("nbgrader") for c in nb.cells]
+    assert [m and m["grade_id"] for m in meta] == ["ex01-readonly-1", "ex01-readonly-2",
+                                                   "ex01-q1-answer", "ex01-q1-test", None]
+    assert meta[2]["solution"] and not meta[2]["grade"] and not meta[2]["locked"]
+    assert meta[3]["grade"] and meta[3]["locked"] and meta[3]["points"] == 1
+    assert meta[0]["locked"] and not meta[0]["grade"] and not meta[0]["solution"]
+    assert nb.cells[3].metadata["editable"] is False and "editable" not in nb.cells[2].metadata
+
+
+def test_grading_metadata_wants_each_test_right_after_its_answer():
+    with pytest.raises(ValueError, match="question 2 must come right after"):
+        mx.grading_metadata(_graded_notebook(test_after="ex01.q2"), "ex01")
+    nb = _graded_notebook()
+    del nb.cells[3]
+    with pytest.raises(ValueError, match="answers without tests \\['ex01-q1'\\]"):
+        mx.grading_metadata(nb, "ex01")
 
 
 # ----------------------------------------------------------------------------- in sync
@@ -153,6 +193,8 @@ def _one_question(answer: str) -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell("from minidl.exercises import ex01"),
         nbformat.v4.new_code_cell(f"answer = None\n### BEGIN SOLUTION\nanswer = {answer}\n"
                                   f"### END SOLUTION\nex01.q4.check(answer)"),
+        nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nassert ex01.q4.check(answer)\n"
+                                  "### END HIDDEN TESTS"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                 "language": "python"}})
 
@@ -167,7 +209,9 @@ def test_generate_executes_both_notebooks_and_check_compares_outputs(tmp_path, c
     solved = nbformat.read(solution, as_version=4).cells[2].outputs[0].text
     blank = nbformat.read(target, as_version=4).cells[2]
     assert solved.startswith("✅ Correct: Question 1.4")
-    assert blank.source == "answer = None\n# YOUR CODE HERE\nex01.q4.check(answer)"
+    assert blank.source == "answer = None\n# YOUR CODE HERE\npass\nex01.q4.check(answer)"
+    assert nbformat.read(target, as_version=4).cells[3].source == ""  # the hidden test is gone
+    assert nbformat.read(solution, as_version=4).cells[3].metadata.nbgrader["points"] == 1
     assert blank.outputs[0].text.startswith("⏳ Not attempted yet: Question 1.4")
     assert mx.stale([solution], exercises) == []
 
@@ -181,8 +225,8 @@ def test_generate_executes_both_notebooks_and_check_compares_outputs(tmp_path, c
 def test_generate_stops_when_a_model_answer_fails_its_own_check(tmp_path):
     solution = tmp_path / "99_wrong.ipynb"
     nbformat.write(_one_question("0.5"), solution)
-    with pytest.raises(SystemExit, match="expected every check to say 'passed', but found "
-                                         "{'q4': 'not yet'}"):
+    with pytest.raises(SystemExit, match="(?s)model answer does not pass its own check.*"
+                                         "❌ Not yet: Question 1.4"):
         mx.generate(solution, tmp_path / "exercises")
     assert not (tmp_path / "exercises").exists()
 

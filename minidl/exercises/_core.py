@@ -20,6 +20,7 @@ from .. import Tensor
 
 MARKS = {"correct": "✅ Correct", "wrong": "❌ Not yet", "blank": "⏳ Not attempted yet"}
 TIME_LIMIT = 3.0
+STUB_MARK = "# YOUR CODE HERE"  # what a blank answer region becomes (tools/make_exercises.py)
 
 
 class NotAttempted(Exception):
@@ -111,6 +112,8 @@ def call(fn: Callable, *args, name: str | None = None, **kwargs) -> Any:
         error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         raise Wrong(f"{name}({shown}) raised {error}. Call {name} yourself in a new cell to "
                     f"see where.") from None
+    if result is None and _still_stub(fn):
+        raise NotAttempted
     for arg_name, a, before in zip(_parameter_names(fn, len(args)), args, originals):
         arr, old = (a.data, before.data) if isinstance(a, Tensor) else (a, before)
         if isinstance(arr, np.ndarray) and not _same(arr, old):
@@ -119,6 +122,14 @@ def call(fn: Callable, *args, name: str | None = None, **kwargs) -> Any:
                         f"rather than x *= 2), or start from a copy: {arg_name} = "
                         f"{arg_name}.copy().")
     return result
+
+
+def _still_stub(fn: Callable) -> bool:
+    """True when `fn` is still the exercise's blank stub (`# YOUR CODE HERE` then `pass`)."""
+    try:
+        return STUB_MARK in inspect.getsource(fn)
+    except (OSError, TypeError):  # no source to read (a builtin, a lambda typed at a prompt)
+        return False
 
 
 def _parameter_names(fn: Callable, n: int) -> list[str]:
