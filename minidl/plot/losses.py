@@ -1,7 +1,7 @@
-r"""Figures for the loss lessons (04_losses, 05_cross_entropy_nll).
+r"""Figures for the loss lessons (04_losses, 04b_outliers_landscapes_kl, 05_cross_entropy_nll).
 
-The numbers behind each figure come from pure functions (`loss_curves`, `mse_landscape`) so
-they can be printed and tested; the `plot_*` functions only draw and return the Figure.
+These functions only draw and return the Figure: the numbers they draw (losses and their
+gradients, a loss landscape, a Jacobian) are computed in the lessons' own cells.
 """
 from __future__ import annotations
 
@@ -12,28 +12,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from ..calculus import derivative
-
-__all__ = ["loss_curves", "plot_loss_curves", "plot_line_fits", "mse_landscape",
-           "plot_loss_landscape", "plot_softmax_jacobian"]
-
-
-def loss_curves(losses: Mapping[str, Callable], prediction,
-                target) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    r"""For each `name: loss_fn`, the elementwise loss $L(\hat y)$ and its derivative
-    $\partial L / \partial \hat y$ at every prediction (float64, by minidl autodiff).
-
-    `loss_fn(input, target, reduction='none')` is a minidl loss such as `F.mse_loss`;
-    `target` is a number or an array of the predictions' shape.
-    """
-    pred = np.asarray(prediction, dtype=np.float64)
-    tgt = np.broadcast_to(np.asarray(target, dtype=np.float64), pred.shape).copy()
-    out = {}
-    for name, fn in losses.items():
-        def elementwise(p, fn=fn):
-            return fn(p, tgt, reduction="none")
-        out[name] = (np.asarray(elementwise(pred).data), derivative(elementwise, pred))
-    return out
+__all__ = ["plot_loss_curves", "plot_line_fits", "plot_loss_landscape", "plot_softmax_jacobian"]
 
 
 def plot_loss_curves(prediction, curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -41,8 +20,8 @@ def plot_loss_curves(prediction, curves: Mapping[str, tuple[np.ndarray, np.ndarr
                      wrt: str = r"\hat y", grad_ylim: tuple[float, float] | None = None,
                      title: str | None = None) -> Figure:
     """Two panels: each loss against the prediction (left) and its gradient with respect to
-    it (right, labelled with the symbol `wrt`), with the target marked. `curves` is what
-    `loss_curves` returns."""
+    it (right, labelled with the symbol `wrt`), with the target marked. `curves` maps each
+    loss's name to (loss values, gradient values), arrays over `prediction`."""
     fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(9, 3.5))
     for name, (loss, grad) in curves.items():
         line, = ax_l.plot(prediction, loss, label=name)
@@ -82,20 +61,6 @@ def plot_line_fits(x, y, fits: Mapping[str, tuple[float, float]],
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
-
-
-def mse_landscape(x, y, w, b) -> np.ndarray:
-    r"""$L(w, b) = \frac1n \sum_i (w x_i + b - y_i)^2$ on a grid: `L[i, j]` is the loss at
-    `w[j]`, `b[i]` (the layout of `np.meshgrid(w, b)`, ready for `contour`)."""
-    x = np.ravel(x).astype(np.float64)
-    y = np.ravel(y).astype(np.float64)
-    w = np.asarray(w, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if w.ndim != 1 or b.ndim != 1 or len(x) != len(y):
-        raise ValueError(f"mse_landscape(): expected 1-D grids w and b and as many x as y, but "
-                         f"got w {w.shape}, b {b.shape}, x {x.shape}, y {y.shape}.")
-    residual = w[None, :, None] * x + b[:, None, None] - y
-    return (residual ** 2).mean(axis=-1)
 
 
 def plot_loss_landscape(w, b, loss: np.ndarray, minimum: tuple[float, float] | None = None,
