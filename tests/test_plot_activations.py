@@ -84,28 +84,56 @@ def test_plot_activation_rejects_a_non_tensor_function():
 
 
 # ------------------------------------------------------------------ activation_gallery
-def test_gallery_one_titled_panel_per_function_and_hides_the_rest():
+def curves_of(fns: dict, x=GRID) -> dict:
+    """What a lesson passes: each function's values and autodiff derivative on x."""
+    return {name: (fn(minidl.tensor(x)).data, minidl.derivative(fn, x)) for name, fn in fns.items()}
+
+
+def test_gallery_draws_the_given_curves_one_titled_panel_each_and_hides_the_rest():
     fns = {"sigmoid": F.sigmoid, "relu": F.relu, "silu": F.silu, "selu": F.selu, "gelu": F.gelu}
-    fig = plot_mod.activation_gallery(fns, GRID, ncols=3)
+    fig = plot_mod.activation_gallery(GRID, curves_of(fns), ncols=3)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(fig.axes) == 6 and len(visible) == 5
     assert [ax.get_title() for ax in visible] == list(fns)
     for ax, torch_fn in zip(visible, (torch.sigmoid, TF.relu, TF.silu, TF.selu, TF.gelu)):
         y, g = torch_value_and_grad(torch_fn, GRID)
-        np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), y, atol=1e-12)
-        np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), g, atol=1e-12)
+        value, deriv = ax.get_lines()[:2]
+        np.testing.assert_allclose(value.get_xdata(), GRID)
+        np.testing.assert_allclose(value.get_ydata(), y, atol=1e-12)
+        np.testing.assert_allclose(deriv.get_ydata(), g, atol=1e-12)
+        assert deriv.get_linestyle() == "--" and deriv.get_color() == value.get_color()
 
 
-def test_gallery_with_fewer_functions_than_columns_uses_one_row():
-    fig = plot_mod.activation_gallery({"tanh": F.tanh, "relu": F.relu})
+def test_gallery_only_draws_what_it_is_given():
+    x = np.array([-1.0, 0.0, 1.0])
+    made_up = {"any curve": ([5.0, 6.0, 7.0], minidl.tensor([0.5, -0.5, 2.0]))}
+    fig = plot_mod.activation_gallery(x, made_up)
+    value, deriv = fig.axes[0].get_lines()[:2]
+    np.testing.assert_array_equal(value.get_ydata(), [5.0, 6.0, 7.0])
+    np.testing.assert_array_equal(deriv.get_ydata(), [0.5, -0.5, 2.0])
+
+
+def test_gallery_with_fewer_curves_than_columns_uses_one_row():
+    fig = plot_mod.activation_gallery(GRID, curves_of({"tanh": F.tanh, "relu": F.relu}))
     assert len(fig.axes) == 2
 
 
-@pytest.mark.parametrize("fns, ncols, message", [({}, 4, "fns is empty"),
-                                                  ({"relu": F.relu}, 0, "ncols must be")])
-def test_gallery_errors(fns, ncols, message):
-    with pytest.raises(ValueError, match=message):
-        plot_mod.activation_gallery(fns, ncols=ncols)
+@pytest.mark.parametrize("args, kwargs, error, message", [
+    ((GRID, {}), {}, ValueError, "curves is empty"),
+    ((GRID, curves_of({"relu": F.relu})), {"ncols": 0}, ValueError, "ncols must be"),
+    ((GRID, {"relu": F.relu}), {}, TypeError,
+     r"curves\['relu'\] is a function, but the gallery draws precomputed curves"),
+    (({"relu": F.relu}, GRID), {}, TypeError, "the grid x comes first"),
+    ((GRID, [F.relu]), {}, TypeError, "curves must be a dict"),
+    ((GRID, {"relu": (GRID,)}), {}, TypeError, r"must be a pair \(values, derivative\)"),
+    ((GRID, {"relu": (GRID, GRID[:-1])}), {}, ValueError, r"two arrays of shape \(203,\) like x"),
+    ((None, curves_of({"relu": F.relu})), {}, ValueError, "pass the grid x"),
+    ((np.zeros((2, 2)), {"relu": ([0.0], [0.0])}), {}, ValueError,
+     r"activation_gallery\(\): x must be a 1-D grid"),
+])
+def test_gallery_errors_say_what_to_pass(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_mod.activation_gallery(*args, **kwargs)
 
 
 def test_reexported_from_the_packages():

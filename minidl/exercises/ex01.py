@@ -100,9 +100,10 @@ class SigmoidPeak(NumberQuestion):
     expected, rtol = 0.25, 1e-3
     nudge = ("σ'(z) = σ(z)(1 − σ(z)) is p(1 − p) for a p between 0 and 1: for which p is "
              "that product largest?")
-    explanation = ("The peak is σ'(0) = 0.5 × 0.5 = 0.25. Through 10 stacked sigmoids the "
-                   "gradient shrinks by at least 0.25**10 ≈ 9.5e-7: deep sigmoid networks "
-                   "barely learn in their first layers.")
+    explanation = ("The peak is σ'(0) = 0.5 × 0.5 = 0.25, so a sigmoid layer multiplies a gradient "
+                   "by at most 0.25 times its weight. With weights of size 1, 10 stacked sigmoids "
+                   "shrink it by at least 0.25**10 ≈ 9.5e-7; larger weights can offset that "
+                   "(lesson 01 measures it).")
     hints = ("By symmetry, the peak is at z = 0. What is σ(0)?",
              "σ(0) = 0.5, so σ'(0) = 0.5 × (1 − 0.5).")
     solution_code = "answer = 0.25  # σ'(0) = σ(0)(1 - σ(0)) = 0.5 * 0.5"
