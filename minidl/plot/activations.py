@@ -45,7 +45,7 @@ def plot_activation(fn: Callable, x=None, *, ax: Axes | None = None, label: str 
         raise TypeError(f"plot_activation(): fn must return a minidl Tensor, but it returned "
                         f"{type(y).__name__}. Build it from minidl.functional, e.g. F.tanh.")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5), dpi=80)
+        _, ax = plt.subplots(figsize=(6, 3.5))
     name, dname = (label, f"{label}′") if label else ("f(x)", "f′(x)")
     (line,) = ax.plot(xs, y.data, color=color, lw=2, label=name)
     if show_derivative:
@@ -57,7 +57,7 @@ def plot_activation(fn: Callable, x=None, *, ax: Axes | None = None, label: str 
 
 
 def activation_gallery(fns: Mapping[str, Callable], x=None, *, ncols: int = 4,
-                       panel_size: tuple[float, float] = (2.5, 2.0), dpi: int = 72,
+                       panel_size: tuple[float, float] = (2.5, 2.0),
                        title: str | None = None) -> Figure:
     """One panel per activation, titled with its name: f(x) solid, f′(x) dashed.
 
@@ -73,14 +73,14 @@ def activation_gallery(fns: Mapping[str, Callable], x=None, *, ncols: int = 4,
     ncols = min(ncols, len(fns))
     nrows = math.ceil(len(fns) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
-                             dpi=dpi, sharex=True, squeeze=False)
+                             sharex=True, squeeze=False)
     flat = axes.ravel()
     for ax, (name, fn) in zip(flat, fns.items()):
         plot_activation(fn, x, ax=ax)
-        ax.set_title(name, fontsize=10)
+        ax.set_title(name)
     for ax in flat[len(fns):]:
         ax.set_visible(False)
-    flat[0].legend(fontsize=8, loc="upper left")
+    flat[0].legend(loc="upper left")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
