@@ -12,6 +12,7 @@ before `backward()` (which frees the graph) or after `backward(retain_graph=True
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -304,7 +305,9 @@ def draw_graph(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
             row_height = lines * 1.25 * FONTSIZE / 72 + pad + 0.3
             y_of[i, r], top = -(top + row_height / 2), top + row_height
         top += band_gap
-    height = top - band_gap
+    # whole tenths of an inch (8 px at 80 dpi): the figure's size does not hang on a font's
+    # last decimal
+    width, height = math.ceil(width * 10) / 10, math.ceil((top - band_gap) * 10) / 10
     if ax is None:
         fig = plt.figure(figsize=(width, height))
         ax = fig.add_axes((0, 0, 1, 1))
