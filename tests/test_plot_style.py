@@ -1,6 +1,6 @@
 """The course's one figure style (minidl/plot/_style.py): every course figure is laid out at
 80 px per inch with no text under 10 pt (11 px at 100 % zoom), and a Jupyter kernel that has
-imported minidl.plot sends retina PNGs (natural width twice the displayed width)."""
+imported minidl.plot sends retina PNGs (natural width twice the displayed width) in 256 colours."""
 import base64
 import io
 from functools import partial
@@ -97,4 +97,5 @@ def test_a_kernel_that_imports_minidl_plot_sends_retina_pngs(tmp_path):
     shown = out["metadata"]["image/png"]["width"]
     image = Image.open(io.BytesIO(base64.b64decode(out["data"]["image/png"])))
     assert image.width // 2 == shown  # natural width twice the displayed width: HiDPI
+    assert image.mode == "P"  # in 256 colours: a quarter of the bytes, notebooks stay small
     assert 400 <= shown <= 480  # 6 inches at 80 dpi, less the margins bbox_inches="tight" cuts
