@@ -389,7 +389,9 @@ def test_notebook_status_reads_marks_errors_and_repeats():
                                    "q4": "passed", "q5": "not yet", "q10": "not attempted"}
 
 
-def test_progress_prints_a_table_and_returns_it(tmp_path, capsys):
+def test_progress_returns_the_data_and_shows_itself_as_its_table(tmp_path, capsys):
+    from IPython.core.formatters import DisplayFormatter
+
     folder = tmp_path / "exercises"
     folder.mkdir()
     nbformat.write(_notebook(("ex01.q1.check(f)", MARKS["correct"] + ": Q\n", False),
@@ -401,12 +403,31 @@ def test_progress_prints_a_table_and_returns_it(tmp_path, capsys):
     result = progress(folder)
     assert result == {"01_activations": {"q1": "passed", "q2": "not attempted"},
                       "02_derivatives": {"q1": "not yet"}}
-    lines = capsys.readouterr().out.splitlines()
+    assert capsys.readouterr().out == ""  # it shows itself once, where it is displayed
+    lines = str(result).splitlines()
+    assert lines[0].startswith(f"Progress in {folder}/")
     assert lines[2].split() == ["notebook", "q1", "q2"]
     assert lines[3] == "01_activations  passed         not attempted"
     assert lines[4] == "02_derivatives  not yet"
     assert "1 of 3 questions passed." in lines
     assert lines[-1].startswith("03_broken.ipynb: could not be read")
+    # a notebook cell ending in progress() shows the table only: HTML, and the text table
+    # as its plain-text form (no dict echoed under it)
+    shown, _ = DisplayFormatter().format(result)
+    assert set(shown) == {"text/plain", "text/html"}
+    assert shown["text/plain"] == str(result) and "'q1'" not in shown["text/plain"]
+    html = shown["text/html"]
+    assert html.count("<tr>") == 3 and html.count(">passed<") == 1
+    assert ">not attempted<" in html and ">not yet<" in html
+    assert "1 of 3 questions passed." in html and "03_broken.ipynb: could not be read" in html
+
+
+def test_progress_table_escapes_names_in_html(tmp_path):
+    folder = tmp_path / "ex"
+    folder.mkdir()
+    nbformat.write(_notebook(("ex01.q1.check(f)", MARKS["correct"] + ": Q\n", False)),
+                   folder / "<b>mine.ipynb")
+    assert "&lt;b&gt;mine" in progress(folder)._repr_html_()
 
 
 def test_progress_names_a_missing_folder(tmp_path):

@@ -2,6 +2,7 @@
 (torch and brute force as oracles), and smoke tests of the figures and the explorer."""
 from __future__ import annotations
 
+import io
 import itertools
 import subprocess
 import sys
@@ -296,13 +297,40 @@ def test_figures_draw(history):
     plt.close("all")
 
 
-def test_animation_renders_offline(history):
-    anim = minidl.plot.animate_training(history, *quadratic())
-    html = anim.to_jshtml()
-    assert "<script" in html and html.count("data:image/png") == len(history)
-    assert not plt.get_fignums()  # the figure is closed: no extra still in a notebook
+def test_animation_is_an_animated_png_that_plays_offline(history):
+    from PIL import Image
+
+    anim = minidl.plot.animate_training(history, *quadratic(), interval=300, last=2000)
+    png, size = anim._repr_png_()  # what a notebook stores: image/png, shown without trust
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.n_frames == len(history) == anim.frames
+    assert image.info["loop"] == 0  # loops forever
+    assert size == {"width": 480, "height": 288}  # 6 x 3.6 inches at 80 dpi
+    assert image.size == (960, 576)  # drawn at twice that: sharp on HiDPI screens
+    frames = []
+    for i in range(image.n_frames):
+        image.seek(i)
+        frames.append(np.asarray(image.convert("RGB")))
+    assert (frames[0] != frames[-1]).any()
+    assert (frames[0][2, 2] == 255).all()  # a white background, not a quantised grey
+    assert repr(anim) == "<Animation: 2 frames, 480×288 px, 2.3 s per loop>"
+    assert not plt.get_fignums()  # not a pyplot figure: no extra still in a notebook
     with pytest.raises(ValueError, match="empty"):
         minidl.plot.animate_training([], *quadratic())
+
+
+def test_animate_saves_and_checks_frames(tmp_path):
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    fig = Figure(figsize=(2, 1))
+    (line,) = fig.subplots().plot([0, 1], [0, 0])
+    anim = minidl.plot.animate(fig, lambda i: line.set_ydata([0, i]), frames=3, interval=100)
+    assert anim.durations == [100, 100, 2000]
+    anim.save(tmp_path / "a.png")
+    assert Image.open(tmp_path / "a.png").n_frames == 3
+    with pytest.raises(ValueError, match=r"animate\(\): frames must be a whole number"):
+        minidl.plot.animate(fig, lambda i: None, frames=0)
 
 
 def test_kink_explorer_updates():

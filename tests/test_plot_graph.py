@@ -15,6 +15,7 @@ from hypothesis.extra.numpy import arrays  # noqa: E402
 import minidl  # noqa: E402
 import minidl.functional as F  # noqa: E402
 from minidl.plot import draw_graph, graph_ops, graph_text, upstream_grads  # noqa: E402
+from minidl.plot.graph import FONTSIZE, MAX_WIDTH  # noqa: E402
 
 
 def sigmoid_parts(x):
@@ -190,8 +191,37 @@ def test_draw_graph_draws_every_node_and_edge_without_overlaps():
     for i, p in enumerate(boxes):
         for q in boxes[i + 1:]:
             assert not p.overlaps(q)
-    assert fig.get_figwidth() <= 12
+    assert fig.get_figwidth() <= MAX_WIDTH
+    assert {t.get_fontsize() for t in texts} == {FONTSIZE}
     assert "w (leaf)\nshape (2, 3)\ngrad …" in {t.get_text() for t in texts}
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("steps", [1, 12, 40])
+def test_a_long_graph_wraps_onto_bands_and_keeps_its_text_size(steps):
+    x = minidl.tensor(2.0, requires_grad=True)
+    y = x
+    for _ in range(steps):
+        y = (y * -1).exp() + 1  # three ops, two constants and three tensors per step
+    ax = draw_graph(y, names={"x": x})
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_text()]
+    assert len(texts) == 1 + 8 * steps
+    assert {t.get_fontsize() for t in texts} == {FONTSIZE}  # never shrunk to fit
+    assert fig.get_figwidth() <= MAX_WIDTH
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in texts]
+    for i, p in enumerate(boxes):
+        assert fig.bbox.x0 <= p.x0 and p.x1 <= fig.bbox.x1
+        assert fig.bbox.y0 <= p.y0 and p.y1 <= fig.bbox.y1
+        for q in boxes[i + 1:]:
+            assert not p.overlaps(q)
+    # one arrow per op input and output (x * -1: 2 + 1, exp: 1 + 1, + 1: 2 + 1)
+    assert len([a for a in ax.texts if not a.get_text()]) == 8 * steps
+    # a wrapped arrow also has a line down the right margin and in from the left
+    wrapped = len(ax.lines)
+    assert wrapped == 0 if steps == 1 else wrapped >= steps // 4
     plt.close(fig)
 
 

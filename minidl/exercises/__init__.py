@@ -6,4 +6,4 @@
 from ._core import (MARKS, ChoiceQuestion, NotAttempted, NumberQuestion,  # noqa: F401
                     Question, Result, Wrong, as_array, as_choice, as_number, as_numbers, call,
                     expect_calls, expect_close)
-from ._progress import notebook_status, progress  # noqa: F401
+from ._progress import Progress, notebook_status, progress  # noqa: F401

@@ -6,6 +6,7 @@ matched with the check's output stored in the notebook (a line starting with one
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,58 @@ def notebook_status(nb: Any) -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda item: int(item[0][1:])))
 
 
-def progress(folder: str | Path = "exercises") -> dict[str, dict[str, str]]:
-    """Print a table notebook × question → passed / not yet / not attempted, read from the
-    saved notebooks in `folder` (save a notebook first: Ctrl+S). Returns the same as a dict,
-    {"01_activations": {"q1": "passed", ...}, ...}.
+class Progress(dict):
+    """What `progress()` found: a dict {"01_activations": {"q1": "passed", ...}, ...} that shows
+    itself as its table, so a notebook cell ending in `progress()` shows the table (HTML) and
+    nothing else, and `print(progress())` prints it as text. `problems` lists the notebooks
+    that could not be read."""
 
-    A relative `folder` that does not exist here is also looked for at the course's root, so
-    progress() works from inside notebooks/ or exercises/ too.
+    def __init__(self, table: dict[str, dict[str, str]], folder: str,
+                 problems: list[str] | None = None):
+        super().__init__(table)
+        self.folder, self.problems = folder, list(problems or [])
+
+    @property
+    def questions(self) -> list[str]:
+        return sorted({q for row in self.values() for q in row}, key=lambda q: int(q[1:]))
+
+    def summary(self) -> str:
+        passed = sum(s == "passed" for row in self.values() for s in row.values())
+        return f"{passed} of {sum(len(row) for row in self.values())} questions passed."
+
+    def __repr__(self) -> str:
+        width = max([len("notebook")] + [len(name) for name in self]) + 2
+        lines = [f"Progress in {self.folder}/ (from the saved notebooks; save with Ctrl+S to "
+                 f"update)", "",
+                 "notebook".ljust(width) + "".join(q.ljust(15) for q in self.questions).rstrip()]
+        lines += [name.ljust(width) + "".join(row.get(q, "").ljust(15)
+                                              for q in self.questions).rstrip()
+                  for name, row in self.items()]
+        return "\n".join(lines + ["", self.summary(), *self.problems])
+
+    def _repr_html_(self) -> str:
+        colour = {"passed": "#d9ead3", "not yet": "#fde9c9", "not attempted": "#eeeeee"}
+        cell = 'style="padding: 2px 8px; text-align: left; background: {}"'
+        head = "".join(f"<th {cell.format('none')}>{q}</th>" for q in self.questions)
+        rows = "".join(
+            f"<tr><th {cell.format('none')}>{escape(name)}</th>"
+            + "".join(f"<td {cell.format(colour.get(row.get(q), 'none'))}>{row.get(q, '')}</td>"
+                      for q in self.questions) + "</tr>"
+            for name, row in self.items())
+        notes = "".join(f"<br>{escape(line)}" for line in self.problems)
+        return (f"<p>Progress in <code>{escape(self.folder)}/</code> (from the saved notebooks; "
+                f"save with Ctrl+S to update)</p><table><tr><th {cell.format('none')}>"
+                f"notebook</th>{head}</tr>{rows}</table><p>{self.summary()}{notes}</p>")
+
+
+def progress(folder: str | Path = "exercises") -> Progress:
+    """Which questions you have passed: a table notebook × question → passed / not yet / not
+    attempted, read from the saved notebooks in `folder` (save a notebook first: Ctrl+S).
+
+    In a notebook, `progress()` as a cell's last line shows the table; in a script,
+    `print(progress())`. The result is also a dict, {"01_activations": {"q1": "passed", ...},
+    ...}, for code that wants the data. A relative `folder` that does not exist here is also
+    looked for at the course's root, so progress() works from inside notebooks/ or exercises/.
     """
     import nbformat  # a course dependency, not needed to check answers
 
@@ -69,20 +115,4 @@ def progress(folder: str | Path = "exercises") -> dict[str, dict[str, str]]:
             table[nb_path.stem] = notebook_status(nbformat.read(nb_path, as_version=4))
         except Exception as e:  # a damaged file must not hide the others
             problems.append(f"{nb_path.name}: could not be read ({type(e).__name__}: {e})")
-    _print_table(table, str(folder))
-    for line in problems:
-        print(line)
-    return table
-
-
-def _print_table(table: dict[str, dict[str, str]], folder: str) -> None:
-    questions = sorted({q for row in table.values() for q in row}, key=lambda q: int(q[1:]))
-    width = max([len("notebook")] + [len(name) for name in table]) + 2
-    print(f"Progress in {folder}/ (from the saved notebooks; save with Ctrl+S to update)\n")
-    print("notebook".ljust(width) + "".join(q.ljust(15) for q in questions).rstrip())
-    for name, row in table.items():
-        print(name.ljust(width) + "".join(row.get(q, "").ljust(15)
-                                          for q in questions).rstrip())
-    passed = sum(s == "passed" for row in table.values() for s in row.values())
-    total = sum(len(row) for row in table.values())
-    print(f"\n{passed} of {total} questions passed.")
+    return Progress(table, str(folder), problems)

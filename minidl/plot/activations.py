@@ -54,7 +54,7 @@ def _draw(xs: np.ndarray, y, dy, *, ax: Axes | None, label: str | None = None,
           color=None) -> Axes:
     """f (solid) and, unless `dy` is None, f′ (dashed, same colour), with the axes through 0."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5), dpi=80)
+        _, ax = plt.subplots(figsize=(6, 3.5))
     name, dname = (label, f"{label}′") if label else ("f(x)", "f′(x)")
     (line,) = ax.plot(xs, y, color=color, lw=2, label=name)
     if dy is not None:
@@ -114,14 +114,14 @@ def activation_gallery(x, curves: Mapping[str, tuple], *, ncols: int = 4,
     ncols = min(ncols, len(drawn))
     nrows = math.ceil(len(drawn) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
-                             dpi=dpi, sharex=True, squeeze=False)
+                             sharex=True, squeeze=False)
     flat = axes.ravel()
     for ax, (name, (y, dy)) in zip(flat, drawn.items()):
         _draw(xs, y, dy, ax=ax)
         ax.set_title(name, fontsize=10)
     for ax in flat[len(drawn):]:
         ax.set_visible(False)
-    flat[0].legend(fontsize=8, loc="upper left")
+    flat[0].legend(loc="upper left")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -9,14 +9,14 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.animation import FuncAnimation
+from matplotlib.figure import Figure
 
 from .. import fitting
+from .animation import Animation, animate
 
 __all__ = ["plot_relu_decomposition", "plot_training_snapshots", "animate_training",
            "plot_seed_lottery", "plot_mse_vs_width", "plot_kink_fit"]
 
-DPI = 80
 _UNIT_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
 
 
@@ -44,7 +44,7 @@ def plot_relu_decomposition(model, x, y) -> plt.Figure:
     w, b = p["0.weight"].reshape(-1), p["0.bias"].reshape(-1)
     v, c = p["2.weight"].reshape(-1), float(p["2.bias"].reshape(-1)[0])
     z = np.multiply.outer(grid, w) + b
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), dpi=DPI)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
     for i in range(w.size):
         color = _UNIT_COLORS[i % len(_UNIT_COLORS)]
         axes[0].plot(grid, z[:, i], color=color, label=f"$z_{i + 1} = {w[i]:.2f}x {b[i]:+.2f}$")
@@ -63,7 +63,7 @@ def plot_relu_decomposition(model, x, y) -> plt.Figure:
     for ax, title in zip(axes, titles):
         ax.set_title(title)
         ax.set_xlabel("x")
-        ax.legend(fontsize=7)
+        ax.legend()
     fig.tight_layout()
     return fig
 
@@ -78,56 +78,56 @@ def plot_training_snapshots(history: Sequence[tuple], x, y,
                          f"choose from {sorted(by_epoch)}.")
     x, y = _flat(x), _flat(y)
     grid = np.linspace(x.min(), x.max(), 401)
-    fig, axes = plt.subplots(1, len(epochs), figsize=(2.5 * len(epochs), 2.6), dpi=DPI,
+    fig, axes = plt.subplots(1, len(epochs), figsize=(2.5 * len(epochs), 2.6),
                              sharey=True)
     for ax, e in zip(np.atleast_1d(axes), epochs):
         params, loss = by_epoch[e]
         _draw_fit(ax, params, x, y, grid)
-        ax.set_title(f"epoch {e}: MSE {loss:.4f}", fontsize=9)
+        ax.set_title(f"epoch {e}: MSE {loss:.4f}", fontsize="medium")
         ax.set_xlabel("x")
     fig.tight_layout()
     return fig
 
 
-def animate_training(history: Sequence[tuple], x, y, figsize=(4.5, 3), dpi: int = 60,
-                     interval: int = 250) -> FuncAnimation:
-    """A FuncAnimation with one frame per recorded epoch. Its figure is already closed (so a
-    notebook does not also show it as a still); show it offline, with no server, with
-    `IPython.display.HTML(anim.to_jshtml())`. Keep `history` to 20–30 frames."""
+def animate_training(history: Sequence[tuple], x, y, figsize=(6, 3.6), interval: int = 400,
+                     last: int = 2500) -> Animation:
+    """The fit at every recorded epoch, as an animated image that plays by itself and loops
+    (an `Animation`: shown as it is stored, offline, before any kernel runs). Each frame shows
+    for `interval` ms, the final fit for `last` ms. Keep `history` to about 20 frames: each
+    adds about 10 kB to the notebook."""
     if not history:
         raise ValueError("animate_training(): history is empty; record (epoch, "
                          "fitting.snapshot(model), loss) tuples while training.")
     x, y = _flat(x), _flat(y)
     grid = np.linspace(x.min(), x.max(), 201)
-    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    ax.plot(x, y, ".", color="0.6", ms=3)
-    (line,) = ax.plot([], [], color="tab:red", lw=2)
-    knot_lines = [ax.axvline(np.nan, color="0.3", ls=":", lw=1)
-                  for _ in range(history[0][1]["0.bias"].size)]
+    fig = Figure(figsize=figsize)  # not pyplot's: a notebook does not also show it as a still
+    ax = fig.subplots()
+    ax.plot(x, y, ".", color="0.6", ms=4, label="data $y=x^2$")
+    (line,) = ax.plot([], [], color="tab:red", lw=2, label="network")
+    knot_lines = [ax.axvline(np.nan, color="0.3", ls=":", lw=1, label=None if i else "knots")
+                  for i in range(history[0][1]["0.bias"].size)]
     low, high = float(y.min()), float(y.max())
     ax.set_ylim(low - 0.15 * (high - low), high + 0.15 * (high - low))
     ax.set_xlabel("x")
+    ax.legend(loc="upper left")
 
-    def draw(frame: int):
+    def draw(frame: int) -> None:
         epoch, params, loss = history[frame]
         line.set_data(grid, fitting.network_output(params, grid))
         for art, k in zip(knot_lines, fitting.knots(params["0.weight"], params["0.bias"])):
             art.set_xdata([k, k] if grid[0] < k < grid[-1] else [np.nan, np.nan])
-        ax.set_title(f"epoch {epoch}: MSE {loss:.4f}", fontsize=10)
-        return [line, *knot_lines]
+        ax.set_title(f"epoch {epoch}: MSE {loss:.4f}")
 
     draw(0)  # so that tight_layout leaves room for the title
     fig.tight_layout()
-    anim = FuncAnimation(fig, draw, frames=len(history), interval=interval, blit=False)
-    plt.close(fig)
-    return anim
+    return animate(fig, draw, len(history), interval=interval, last=last)
 
 
 def plot_seed_lottery(losses: dict[str, Sequence[float]], optimum: float,
                       threshold: float) -> plt.Figure:
     """Final MSE of every seed, one column of points per activation (log scale), with the
     exact optimum and the 'stuck' threshold as horizontal lines."""
-    fig, ax = plt.subplots(figsize=(8, 3.5), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
     jitter = np.random.default_rng(0)
     for i, (name, values) in enumerate(losses.items()):
         values = np.asarray(values, dtype=np.float64)
@@ -139,7 +139,7 @@ def plot_seed_lottery(losses: dict[str, Sequence[float]], optimum: float,
     ax.set_xlim(-0.6, len(losses) - 0.4)
     ax.set_yscale("log")
     ax.set_ylabel("final MSE (one point per seed)")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     return fig
 
@@ -149,7 +149,7 @@ def plot_mse_vs_width(widths: Sequence[int], best: Sequence[float],
                       exact: dict[int, float] | None = None) -> plt.Figure:
     """Trained MSE (best and median over seeds) against the number of hidden units, log-log,
     with the exact optima where known."""
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(widths, best, "o-", label="gradient descent, best seed")
     if median is not None:
         ax.plot(widths, median, "s--", color="tab:gray", label="gradient descent, median seed")
@@ -161,7 +161,7 @@ def plot_mse_vs_width(widths: Sequence[int], best: Sequence[float],
     ax.set_xticks(list(widths), [str(w) for w in widths])
     ax.set_xlabel("hidden units H")
     ax.set_ylabel("MSE")
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     return fig
 
@@ -170,7 +170,7 @@ def plot_kink_fit(x, y, fit: fitting.KinkFit, polyline_mse: float | None = None,
                   ax=None) -> plt.Axes:
     """The least-squares fit for hand-placed knots (a `KinkFit`), its knots and its MSE."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
+        _, ax = plt.subplots(figsize=(6, 3.5))
     x, y = _flat(x), _flat(y)
     grid = np.linspace(x.min(), x.max(), 401)
     ax.plot(x, y, ".", color="0.6", ms=3, label="data $y=x^2$")
@@ -182,7 +182,7 @@ def plot_kink_fit(x, y, fit: fitting.KinkFit, polyline_mse: float | None = None,
     title = f"knots {', '.join(f'{k:.2f}' for k in fit.knots)}"
     if polyline_mse is not None:
         title += f" (any polyline: MSE {polyline_mse:.4f})"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize="medium")
     ax.set_xlabel("x")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(loc="lower right")
     return ax

@@ -12,6 +12,7 @@ before `backward()` (which frees the graph) or after `backward(retain_graph=True
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -26,8 +27,8 @@ from ..tensor import Tensor
 
 __all__ = ["graph_ops", "upstream_grads", "graph_text", "draw_graph"]
 
-FONTSIZE = 7  # points, in draw_graph (shrunk when the graph is wider than MAX_WIDTH)
-MAX_WIDTH = 12.0  # inches: about the width of a notebook's output area at 80 dpi
+FONTSIZE = 10  # points, in draw_graph: 11 px at the course's 80 dpi, never shrunk
+MAX_WIDTH = 10.0  # inches (800 px at 80 dpi): a wider graph wraps onto more bands
 MAX_SHOWN = 4  # values of tensors with more elements than this are summarised by their shape
 
 
@@ -203,70 +204,113 @@ def graph_text(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
 
 
 def _layout(nodes: dict, order: list, root_key) -> dict:
-    """{key: (column, row)}: columns left to right by longest path from the inputs (a
-    constant sits just left of its op), rows from a depth-first pass over the inputs (each
-    node centred on its inputs), then pushed apart where two share a spot."""
+    """{key: (column, row)}. Columns left to right by longest path from the inputs; a node with
+    no inputs (a leaf or a constant) sits just left of the first op that uses it. Rows from a
+    depth-first pass from the output: each node's main input (the first one that has inputs
+    itself) stays on its row, so a chain of ops is one straight line, and the other inputs go
+    on the rows below; then nodes that share a spot are pushed apart."""
     col: dict = {}
     for key in order:
-        node = nodes[key]
-        fed = [col[k] for k in node.inputs if nodes[k].kind != "constant"]
+        fed = [col[k] for k in nodes[key].inputs]
         col[key] = max(fed) + 1 if fed else 0
-        for k in node.inputs:
-            if nodes[k].kind == "constant":
-                col[k] = col[key] - 1
-    row: dict = {}
-    leaves = 0
-    stack = [(root_key, False)]
+    first_use: dict = {}
+    for key in order:
+        for k in nodes[key].inputs:
+            first_use[k] = min(first_use.get(k, col[key]), col[key])
+    for key, node in nodes.items():
+        if not node.inputs and key in first_use:
+            col[key] = first_use[key] - 1
+    row: dict = {root_key: 0}
+    stack = [root_key]
     while stack:
-        key, expanded = stack.pop()
-        if key in row:
-            continue
+        key = stack.pop()
         inputs = nodes[key].inputs
-        if not inputs:
-            row[key], leaves = float(leaves), leaves + 1
-        elif expanded:
-            row[key] = float(np.mean([row[k] for k in inputs]))
-        else:
-            stack.append((key, True))
-            stack.extend((k, False) for k in reversed(inputs) if k not in row)
+        main = next((k for k in inputs if nodes[k].inputs), inputs[0] if inputs else None)
+        below = 1
+        for k in inputs:
+            if k not in row:
+                row[k] = row[key] if k == main else row[key] + below
+                below += k != main
+                stack.append(k)
     for c in set(col.values()):
         keys = sorted((k for k in col if col[k] == c), key=lambda k: row[k])
         for a, b in zip(keys, keys[1:]):
-            row[b] = max(row[b], row[a] + 1.0)
+            row[b] = max(row[b], row[a] + 1)
     return {k: (col[k], row[k]) for k in nodes}
+
+
+def _bands(widths: dict, nodes: dict, grid: dict, gap: float) -> list[list[int]]:
+    """The columns split into bands (lines of the drawing) no wider than MAX_WIDTH, each cut
+    where the fewest arrows cross it (for a chain: after a tensor, not between a constant and
+    its op)."""
+    cols = sorted(widths)
+    edges = [(grid[k][0], grid[key][0]) for key, n in nodes.items() for k in n.inputs]
+    bands, start = [], 0
+    while start < len(cols):
+        end, width = start, gap
+        while end < len(cols) and (end == start or width + widths[cols[end]] + gap
+                                   <= MAX_WIDTH):
+            width += widths[cols[end]] + gap
+            end += 1
+        if end < len(cols):  # cut after the column with the fewest crossings, latest on ties
+            crossings = {e: sum(a <= cols[e - 1] < b for a, b in edges)
+                         for e in range(start + 1, end + 1)}
+            end = min(crossings, key=lambda e: (crossings[e], -e))
+        bands.append(cols[start:end])
+        start = end
+    return bands
 
 
 def draw_graph(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
                show_grad: bool = False, ax: Axes | None = None) -> Axes:
-    """Draw the graph of `tensor` left to right with matplotlib (no graphviz needed): boxes
-    for tensors (name, shape, value if at most 4 elements; blue leaves that need a gradient,
-    green output, white the rest; grey for Python constants), ellipses for ops, arrows in the direction of the forward pass. With
-    show_grad=True each tensor also shows d output / d tensor (the output must be a scalar).
-    Returns the Axes. Graphs wider than 12 inches are shrunk to fit.
+    """Draw the graph of `tensor` with matplotlib (no graphviz needed), in the direction of the
+    forward pass: boxes for tensors (name, shape, value if at most 4 elements; blue leaves
+    that need a gradient, green output, white the rest; grey for Python constants), ellipses
+    for ops, arrows from each input to its op. With show_grad=True each tensor also shows
+    d output / d tensor (the output must be a scalar). Returns the Axes.
+
+    The text is FONTSIZE points (11 px at the course's 80 dpi) however big the graph: one
+    wider than MAX_WIDTH inches wraps onto several bands, read like lines of text, and an
+    arrow that goes on to the next band runs down the right margin and in from the left.
     """
     names, nodes, order, grads = _prepare(tensor, names, show_grad, "draw_graph")
     root_key = ("t", id(tensor))
     grid = _layout(nodes, order, root_key)
     labels = {k: _label(n, k, names, grads, drawing=True) for k, n in nodes.items()}
-    # column widths in inches: the widest label of each column, plus its frame (an ellipse
-    # around a w-wide text is about sqrt(2) times wider)
+    # sizes in inches: each column as wide as its widest label plus its frame (an ellipse
+    # around a w-wide text is about 1.35 times wider); every row as tall as the tallest box
     font, widths = FontProperties(size=FONTSIZE), {}
+    pad = 2 * 0.3 * FONTSIZE / 72
     for key, (c, _) in grid.items():
         w = max(text_to_path.get_text_width_height_descent(line, font, ismath=False)[0]
                 for line in labels[key].split("\n")) / 72
-        pad = 2 * 0.3 * FONTSIZE / 72
         framed = 1.35 * (w + pad) if nodes[key].kind == "op" else w + pad
         widths[c] = max(widths.get(c, 0.0), framed)
-    gap, row_height = 0.2, 0.75
-    centres, x = {}, gap / 2
-    for c in sorted(widths):
-        centres[c], x = x + widths[c] / 2, x + widths[c] + gap
-    height = (max(r for _, r in grid.values()) + 1) * row_height
-    scale = min(1.0, MAX_WIDTH / x)
+    gap, band_gap = 0.3, 0.35
+    bands = _bands(widths, nodes, grid, gap)
+    band_of = {c: i for i, band in enumerate(bands) for c in band}
+    centres, left, right, tops, y_of = {}, {}, {}, [], {}
+    top, width = 0.0, 0.0
+    for i, band in enumerate(bands):
+        x = gap
+        for c in band:
+            left[c], centres[c], x = x - gap / 2, x + widths[c] / 2, x + widths[c] + gap
+            right[c] = x - gap / 2
+        width = max(width, x)
+        # the rows this band uses, top down, each as tall as its tallest box plus a gap
+        tops.append(top)
+        for r in sorted({r for c, r in grid.values() if band_of[c] == i}):
+            lines = max(labels[k].count("\n") + 1 for k, (c, r_) in grid.items()
+                        if r_ == r and band_of[c] == i)
+            row_height = lines * 1.25 * FONTSIZE / 72 + pad + 0.3
+            y_of[i, r], top = -(top + row_height / 2), top + row_height
+        top += band_gap
+    # whole tenths of an inch (8 px at 80 dpi): the figure's size does not hang on a font's
+    # last decimal
+    width, height = math.ceil(width * 10) / 10, math.ceil((top - band_gap) * 10) / 10
     if ax is None:
-        fig = plt.figure(figsize=(x * scale, height * scale), dpi=80)
+        fig = plt.figure(figsize=(width, height))
         ax = fig.add_axes((0, 0, 1, 1))
-    fontsize = FONTSIZE * scale
     colours = {"op": "#fde9c9", "constant": "#eeeeee", "leaf": "#cfe2f3", "tensor": "#ffffff",
                "output": "#d9ead3"}
     pos, artists = {}, {}
@@ -277,18 +321,31 @@ def draw_graph(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
         else:
             kind = node.kind
         c, r = grid[key]
-        pos[key] = (centres[c], -(r + 0.5) * row_height)
+        pos[key] = (centres[c], y_of[band_of[c], r])
         style = "ellipse,pad=0.3" if kind == "op" else "round,pad=0.3"
         artists[key] = ax.text(*pos[key], labels[key], ha="center", va="center",
-                               fontsize=fontsize, zorder=2,
+                               fontsize=FONTSIZE, zorder=2,
                                bbox=dict(boxstyle=style, fc=colours[kind], ec="0.35", lw=0.8))
+    arrow = dict(arrowstyle="-|>", color="0.35", lw=0.8, shrinkA=1, shrinkB=1)
     for key, node in nodes.items():
         for k in node.inputs:  # drawn after the boxes, so the arrows end on their outlines
-            ax.annotate("", xy=pos[key], xytext=pos[k], zorder=3,
-                        arrowprops=dict(arrowstyle="-|>", color="0.35", lw=0.8, shrinkA=1,
-                                        shrinkB=1, patchA=artists[k].get_bbox_patch(),
+            start, end = pos[k], pos[key]
+            b_from, b_to = band_of[grid[k][0]], band_of[grid[key][0]]
+            if b_to > b_from:  # on to a later band: right margin, the gap above, left margin
+                x_out = right[bands[b_from][-1]]
+                x_in = left[bands[b_to][0]]
+                y_gap = -(tops[b_to] - band_gap / 2)
+                ax.plot([start[0], x_out, x_out, x_in, x_in], [start[1], start[1], y_gap,
+                        y_gap, end[1]], color="0.35", lw=0.8, zorder=1)
+                start = (x_in, end[1])
+                ax.annotate("", xy=end, xytext=start, zorder=3,
+                            arrowprops=dict(arrow, shrinkA=0,
+                                            patchB=artists[key].get_bbox_patch()))
+                continue
+            ax.annotate("", xy=end, xytext=start, zorder=3,
+                        arrowprops=dict(arrow, patchA=artists[k].get_bbox_patch(),
                                         patchB=artists[key].get_bbox_patch()))
-    ax.set_xlim(0, x)
+    ax.set_xlim(0, width)
     ax.set_ylim(-height, 0)
     ax.axis("off")
     return ax

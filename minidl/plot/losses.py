@@ -35,7 +35,7 @@ def plot_loss_curves(prediction, curves: Mapping[str, tuple[np.ndarray, np.ndarr
         ax.grid(alpha=0.3)
     if grad_ylim is not None:
         ax_g.set_ylim(*grad_ylim)
-    ax_l.legend(fontsize=8)
+    ax_l.legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -57,7 +57,7 @@ def plot_line_fits(x, y, fits: Mapping[str, tuple[float, float]],
         ax.plot(grid, w * grid + b, label=f"{name}: y = {w:.2f} x + {b:.2f}")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.legend(fontsize=8)
+    ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -82,7 +82,7 @@ def plot_loss_landscape(w, b, loss: np.ndarray, minimum: tuple[float, float] | N
     ax.set_xlabel("w (slope)")
     ax.set_ylabel("b (intercept)")
     if path is not None or minimum is not None:
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -100,14 +100,14 @@ def plot_softmax_jacobian(logits, probs, jacobian,
     ax_b.bar(idx + 0.2, probs, width=0.4, label="softmax $p$")
     ax_b.set_xticks(idx, labels)
     ax_b.axhline(0, color="gray", lw=0.5)
-    ax_b.legend(fontsize=8)
+    ax_b.legend()
     ax_b.set_title("logits and probabilities")
     vmax = np.abs(jacobian).max()
     ax_j.imshow(jacobian, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
     for i in range(n):
         for j in range(n):
             dark = abs(jacobian[i, j]) > 0.6 * vmax
-            ax_j.text(j, i, f"{jacobian[i, j]:.4f}", ha="center", va="center", fontsize=9,
+            ax_j.text(j, i, f"{jacobian[i, j]:.4f}", ha="center", va="center", fontsize=10,
                       color="white" if dark else "black")
     ax_j.set_xticks(idx, [f"$x_{{{k}}}$" for k in labels])
     ax_j.set_yticks(idx, [f"$p_{{{k}}}$" for k in labels])

@@ -46,7 +46,7 @@ def plot_training_curves(histories: Mapping[str, Sequence[float] | Sequence[Sequ
                 raise ValueError(f"{fn}(): logy=True needs positive values, but {name!r} "
                                  f"contains {arr[arr <= 0].flat[0]:.4g}. Use logy=False.")
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, dpi=80)
+        _, ax = plt.subplots(figsize=figsize)
     for name, arr in runs.items():
         epochs = np.arange(1, arr.shape[1] + 1)
         mean = arr.mean(axis=0)
@@ -65,7 +65,7 @@ def plot_training_curves(histories: Mapping[str, Sequence[float] | Sequence[Sequ
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small")
+    ax.legend()
     ax.grid(alpha=0.3)
     return ax
 
@@ -88,7 +88,7 @@ def plot_run_scores(scores: Mapping[str, Sequence[float]], ylabel: str = "test a
                              f"score per run), but got shape {arr.shape}.")
         values[name] = arr
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, dpi=80)
+        _, ax = plt.subplots(figsize=figsize)
     for i, (name, arr) in enumerate(values.items()):
         ax.plot(np.full(arr.size, i - 0.08), arr, "o", color=f"C{i}", alpha=0.6)
         std = arr.std(ddof=1) if arr.size > 1 else 0.0

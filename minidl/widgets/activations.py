@@ -84,7 +84,7 @@ def activation_summary(name: str, logits=DEFAULT_LOGITS, **params: float) -> str
 
 
 def _draw(name: str, x: np.ndarray, logits, params: dict) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=80)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
     if name == "softmax":
         p = softmax_with_temperature(logits, **params)
         ax.bar([f"z={z:g}" for z in logits], p, color="tab:blue")

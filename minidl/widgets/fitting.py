@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import fitting
-from ..plot.fitting import DPI, plot_kink_fit
+from ..plot.fitting import plot_kink_fit
 
 __all__ = ["kink_explorer"]
 
@@ -34,7 +34,7 @@ def kink_explorer(x, y, knots: tuple[float, float] = (0.5, 1.5)) -> widgets.VBox
         _, polyline_mse = fitting.fit_polyline(x, y, ks)
         with out:
             out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
+            _, ax = plt.subplots(figsize=(6, 3.5))
             plot_kink_fit(x, y, fit, polyline_mse, ax=ax)
             plt.show()
 
