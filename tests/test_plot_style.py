@@ -28,6 +28,13 @@ GALLERY = {  # the 11 panels of lesson 01, with the panel size the lesson uses
     "leaky_relu (a=0.1)": partial(F.leaky_relu, negative_slope=0.1), "elu": F.elu,
     "selu": F.selu, "softplus": F.softplus, "gelu": F.gelu, "silu": F.silu,
 }
+GRID = np.linspace(-4, 4, 201)
+
+
+def gallery_curves() -> dict:
+    """What the lesson computes before it calls the gallery: each f(x) and f'(x) on GRID."""
+    return {name: (f(minidl.tensor(GRID)).data, minidl.derivative(f, GRID))
+            for name, f in GALLERY.items()}
 
 
 def course_figures():
@@ -36,7 +43,8 @@ def course_figures():
     model = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1))
     p = fitting.snapshot(model)
     w = minidl.tensor(0.5, requires_grad=True)
-    yield "gallery", plot.activation_gallery(GALLERY, ncols=4, panel_size=(2.5, 2.0),
+    yield "gallery", plot.activation_gallery(GRID, gallery_curves(), ncols=4,
+                                             panel_size=(2.5, 2.0),
                                              title="activations and their derivatives")
     yield "activation", plot.plot_activation(F.tanh).figure
     yield "relu decomposition", plot.plot_relu_decomposition(model, x, y)
@@ -75,7 +83,8 @@ def test_every_course_figure_is_80_dpi_with_text_of_at_least_10_points(name, fig
 
 
 def test_the_gallery_of_11_activations_fits_a_notebook_and_reads_at_11_px():
-    fig = minidl.plot.activation_gallery(GALLERY, ncols=4, panel_size=(2.5, 2.0))
+    fig = minidl.plot.activation_gallery(GRID, gallery_curves(), ncols=4,
+                                         panel_size=(2.5, 2.0))
     width, height = fig.get_size_inches() * fig.dpi
     assert (width, height) == (800, 480)
     fig.canvas.draw()

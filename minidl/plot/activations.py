@@ -85,7 +85,7 @@ def _curve(name: str, curve, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def activation_gallery(x, curves: Mapping[str, tuple], *, ncols: int = 4,
-                       panel_size: tuple[float, float] = (2.5, 2.0), dpi: int = 72,
+                       panel_size: tuple[float, float] = (2.5, 2.0),
                        title: str | None = None) -> Figure:
     """One panel per activation, titled with its name: f(x) solid, f′(x) dashed.
 
