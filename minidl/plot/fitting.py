@@ -157,14 +157,15 @@ def plot_mse_vs_width(widths: Sequence[int], best: Sequence[float],
                       median: Sequence[float] | None = None,
                       exact: dict[int, float] | None = None) -> plt.Figure:
     """Trained MSE (best and median over seeds) against the number of hidden units, log-log,
-    with the exact optima where known."""
+    with the best MSE the architecture can reach where it is known (`exact`, by width: from
+    `fitting.best_kink_fit`, least squares for fixed knots and a search over the knots)."""
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
     ax.plot(widths, best, "o-", label="gradient descent, best seed")
     if median is not None:
         ax.plot(widths, median, "s--", color="tab:gray", label="gradient descent, median seed")
     if exact:
         ax.plot(list(exact), list(exact.values()), "x", color="tab:green", ms=9, mew=2,
-                label="exact optimum")
+                label="best possible (knot search)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xticks(list(widths), [str(w) for w in widths])
