@@ -5,8 +5,12 @@ $f(x) = c + \sum_i v_i\,\mathrm{relu}(w_i x + b_i)$. Each hidden unit is a hinge
 (knot) at $k_i = -b_i / w_i$: for $w_i > 0$ it is $w_i\,\mathrm{relu}(x - k_i)$ (it opens to
 the right), for $w_i < 0$ it is $|w_i|\,\mathrm{relu}(k_i - x)$ (it opens to the left). With
 the knots and the directions fixed, f is linear in $(c, v_1 |w_1|, \dots)$, so the best output
-weights come from linear least squares; searching over knots and directions gives the best
-MSE the architecture can reach. `train_seeds` trains one such network per seed, all at once.
+weights come from linear least squares, exactly. Over the knots themselves the MSE is not
+linear: `best_kink_fit` searches them on a grid and refines around the best cell, so its
+answer is exact for the knots it returns and the knots are found to the refinement's
+resolution. The same holds for LeakyReLU (`negative_slope`), since
+$\mathrm{leaky}(|w| u) = |w|\,\mathrm{leaky}(u)$. `train_seeds` trains one network per seed,
+all at once, and records every seed's loss at every epoch.
 """
 from __future__ import annotations
 
@@ -45,11 +49,17 @@ def _xy(x, y, fn: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def hinge_basis(x: ArrayLike, knots: ArrayLike, signs: ArrayLike) -> np.ndarray:
+def _leaky(u: np.ndarray, negative_slope: float) -> np.ndarray:
+    return np.maximum(u, 0) if negative_slope == 0 else np.where(u > 0, u, negative_slope * u)
+
+
+def hinge_basis(x: ArrayLike, knots: ArrayLike, signs: ArrayLike,
+                negative_slope: float = 0.0) -> np.ndarray:
     r"""Design matrix with columns $1, \mathrm{relu}(s_1 (x - k_1)), \dots$, shape (n, 1 + H).
 
     $s_i = +1$ is a hinge opening to the right ($\mathrm{relu}(x - k_i)$), $s_i = -1$ one
-    opening to the left ($\mathrm{relu}(k_i - x)$).
+    opening to the left ($\mathrm{relu}(k_i - x)$). With `negative_slope` $\alpha$ the columns
+    are LeakyReLU hinges, $\alpha\,s_i(x - k_i)$ on the closed side instead of 0.
     """
     x = _column(x, "x", "hinge_basis")
     k, s = np.asarray(knots, dtype=np.float64), np.asarray(signs, dtype=np.float64)
@@ -58,28 +68,31 @@ def hinge_basis(x: ArrayLike, knots: ArrayLike, signs: ArrayLike) -> np.ndarray:
                          f"got {k.size} knots and {s.size} signs.")
     if not np.all(np.abs(s) == 1):
         raise ValueError(f"hinge_basis(): signs must be +1 or -1, got {s.tolist()}.")
-    return np.column_stack([np.ones_like(x), np.maximum(s * (x[:, None] - k), 0)])
+    return np.column_stack([np.ones_like(x), _leaky(s * (x[:, None] - k), negative_slope)])
 
 
 @dataclass(frozen=True)
 class KinkFit:
-    r"""The best $f(x) = c + \sum_i v_i\,\mathrm{relu}(s_i (x - k_i))$ for fixed knots."""
+    r"""The best $f(x) = c + \sum_i v_i\,\mathrm{relu}(s_i (x - k_i))$ for fixed knots
+    (LeakyReLU hinges if `negative_slope` is not 0)."""
 
     knots: tuple[float, ...]
     signs: tuple[int, ...]
     bias: float
     weights: tuple[float, ...]
     mse: float
+    negative_slope: float = 0.0
 
     def __call__(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(getattr(x, "data", x), dtype=np.float64)
-        return self.bias + np.maximum(np.multiply.outer(x, self.signs) - np.multiply(
-            self.signs, self.knots), 0) @ np.asarray(self.weights)
+        u = np.multiply.outer(x, self.signs) - np.multiply(self.signs, self.knots)
+        return self.bias + _leaky(u, self.negative_slope) @ np.asarray(self.weights)
 
     def network_parameters(self) -> dict[str, np.ndarray]:
         r"""Weights of Linear(1, H) → ReLU → Linear(H, 1) computing this fit, named as in
         `Sequential` (`0.weight`, `0.bias`, `2.weight`, `2.bias`): $w_i = s_i$,
-        $b_i = -s_i k_i$, output weights $v_i$, output bias $c$."""
+        $b_i = -s_i k_i$, output weights $v_i$, output bias $c$ (with the same activation,
+        ReLU or LeakyReLU(`negative_slope`), between the layers)."""
         s, k = np.asarray(self.signs, float), np.asarray(self.knots, float)
         return {"0.weight": s[:, None], "0.bias": -s * k,
                 "2.weight": np.asarray(self.weights, float)[None, :],
@@ -92,11 +105,12 @@ def _solve(A: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def fit_kinks(x: ArrayLike, y: ArrayLike, knots: ArrayLike,
-              signs: ArrayLike | None = None) -> KinkFit:
+              signs: ArrayLike | None = None, negative_slope: float = 0.0) -> KinkFit:
     r"""Least-squares output weights for hidden units with the given knots.
 
     With `signs` None every direction pattern ($2^H$ of them) is tried and the best is
-    returned: that is the best MSE a ReLU network with kinks exactly at `knots` can reach.
+    returned: that is the best MSE a ReLU network (LeakyReLU with `negative_slope`) with
+    kinks exactly at `knots` can reach.
     """
     x, y = _xy(x, y, "fit_kinks")
     knots = tuple(float(k) for k in np.atleast_1d(knots))
@@ -104,9 +118,10 @@ def fit_kinks(x: ArrayLike, y: ArrayLike, knots: ArrayLike,
                 else [tuple(int(s) for s in np.atleast_1d(signs))])
     best = None
     for s in patterns:
-        coef, mse = _solve(hinge_basis(x, knots, s), y)
+        coef, mse = _solve(hinge_basis(x, knots, s, negative_slope), y)
         if best is None or mse < best.mse:
-            best = KinkFit(knots, s, float(coef[0]), tuple(float(v) for v in coef[1:]), mse)
+            best = KinkFit(knots, s, float(coef[0]), tuple(float(v) for v in coef[1:]), mse,
+                           float(negative_slope))
     return best
 
 
@@ -120,11 +135,12 @@ def fit_polyline(x: ArrayLike, y: ArrayLike, knots: ArrayLike) -> tuple[np.ndarr
 
 
 def _grid_search(x: np.ndarray, y: np.ndarray, grids: list[np.ndarray],
-                 signs: tuple[int, ...]) -> tuple[tuple[float, ...], float]:
+                 signs: tuple[int, ...],
+                 negative_slope: float = 0.0) -> tuple[tuple[float, ...], float]:
     """Minimum MSE over every knot combination on `grids` (one grid per unit), from the normal
     equations: RSS = y·y - b·G⁺b, with G = AᵀA and b = Aᵀy assembled from precomputed
     dot products."""
-    cols = [np.maximum(s * (x[:, None] - g), 0) for s, g in zip(signs, grids)]  # (n, G_i)
+    cols = [_leaky(s * (x[:, None] - g), negative_slope) for s, g in zip(signs, grids)]  # (n, G)
     mesh = np.meshgrid(*[np.arange(len(g)) for g in grids], indexing="ij")
     idx = [m.ravel() for m in mesh]
     h = len(grids)
@@ -144,13 +160,18 @@ def _grid_search(x: np.ndarray, y: np.ndarray, grids: list[np.ndarray],
 
 def best_kink_fit(x: ArrayLike, y: ArrayLike, n_hidden: int = 2,
                   signs: ArrayLike | None = None, low: float | None = None,
-                  high: float | None = None, grid: int = 201, refine: int = 6) -> KinkFit:
-    r"""The lowest MSE Linear(1, H) → ReLU → Linear(H, 1) can reach on (x, y).
+                  high: float | None = None, grid: int = 201, refine: int = 6,
+                  negative_slope: float = 0.0) -> KinkFit:
+    r"""The lowest MSE Linear(1, H) → ReLU → Linear(H, 1) can reach on (x, y), found by search.
 
     Every knot runs over `grid` points of [low, high] (default: the range of x, which covers
     units that are linear or zero on all the data, as a kink at an end does) for every
-    direction pattern; the best cell is then refined `refine` times on a grid 10x finer
-    around it. Cost: grid^H · (H + 1) small solves, so keep H ≤ 2 (H = 3 with grid ≈ 41).
+    direction pattern, and each knot combination gets its exact least-squares output weights;
+    the best cell is then refined `refine` times on a grid 10x finer around it. So the MSE is
+    exact for the knots returned, and the knots are the best to about
+    (high - low) / (grid - 1) / 10**refine, unless a narrower valley fell between two points of
+    the first grid. With `negative_slope` the hidden units are LeakyReLU. Cost:
+    grid^H · (H + 1) small solves, so keep H ≤ 2 (H = 3 with grid ≈ 41).
     """
     x, y = _xy(x, y, "best_kink_fit")
     if signs is not None and len(signs) != n_hidden:
@@ -166,16 +187,18 @@ def best_kink_fit(x: ArrayLike, y: ArrayLike, n_hidden: int = 2,
     patterns = (itertools.combinations_with_replacement((1, -1), n_hidden) if signs is None
                 else [tuple(int(s) for s in signs)])
     for pattern in patterns:
-        ks, mse = _grid_search(x, y, [np.linspace(low, high, grid)] * n_hidden, pattern)
+        ks, mse = _grid_search(x, y, [np.linspace(low, high, grid)] * n_hidden, pattern,
+                               negative_slope)
         step = (high - low) / (grid - 1)
         for _ in range(refine):
             grids = [np.clip(np.linspace(k - step, k + step, 21), low, high) for k in ks]
-            ks, mse = _grid_search(x, y, grids, pattern)
+            ks, mse = _grid_search(x, y, grids, pattern, negative_slope)
             step /= 10
         if mse < best_mse:
             best_knots, best_mse, best_signs = ks, mse, pattern
     order = np.argsort(best_knots, kind="stable")
-    return fit_kinks(x, y, np.take(best_knots, order), np.take(best_signs, order))
+    return fit_kinks(x, y, np.take(best_knots, order), np.take(best_signs, order),
+                     negative_slope)
 
 
 def snapshot(model: nn.Module) -> dict[str, np.ndarray]:
@@ -248,12 +271,14 @@ def active_counts(weight: ArrayLike, bias: ArrayLike, x: ArrayLike) -> np.ndarra
 @dataclass(frozen=True)
 class SeedRuns:
     """What `train_seeds` returns: per seed, the final MSE and the weights (as `snapshot`
-    dicts) before and after training."""
+    dicts) before and after training; `curves[e, s]` is seed s's MSE after e epochs
+    (`curves[-1]` equals `losses`)."""
 
     seeds: tuple[int, ...]
     losses: np.ndarray
     initial: list[dict[str, np.ndarray]]
     final: list[dict[str, np.ndarray]]
+    curves: np.ndarray
 
 
 def train_seeds(x: ArrayLike, y: ArrayLike, seeds: Iterable[int], hidden: int = 2,
@@ -263,7 +288,8 @@ def train_seeds(x: ArrayLike, y: ArrayLike, seeds: Iterable[int], hidden: int = 
 
     Network s starts from the weights `minidl.manual_seed(s)` gives that Sequential and runs
     `epochs` full-batch Adam steps on its own MSE, exactly as a loop over seeds would. With
-    `negative_slope` the activation is LeakyReLU. The S networks' weights are stacked along a
+    `negative_slope` the activation is LeakyReLU. Every seed's MSE is recorded before each
+    step (`curves`, shape (epochs + 1, S)). The S networks' weights are stacked along a
     first axis, $z_{jsi} = x_j w_{si} + b_{si}$, and the loss is $\sum_s \mathrm{MSE}_s$, whose
     gradient with respect to network s's weights is that of its own MSE alone. Like
     `manual_seed`, it leaves minidl's generator reseeded (with the last seed).
@@ -294,11 +320,15 @@ def train_seeds(x: ArrayLike, y: ArrayLike, seeds: Iterable[int], hidden: int = 
         out = (h * v).sum(dim=2) + c.reshape(-1)                 # (n, S)
         return ((out - Y) ** 2).mean(dim=0)                      # (S,)
 
-    for _ in range(epochs):
+    curves = np.empty((epochs + 1, len(seeds)))
+    for epoch in range(epochs):
         opt.zero_grad()
-        per_seed_mse().sum().backward()
+        mse = per_seed_mse()
+        curves[epoch] = mse.data
+        mse.sum().backward()
         opt.step()
-    losses = per_seed_mse().data.astype(np.float64)
+    curves[epochs] = per_seed_mse().data
+    losses = curves[epochs].copy()
     final = [{n: t.data[i].astype(np.float64).reshape(initial[i][n].shape)
               for n, t in zip(_NAMES, stacked)} for i in range(len(seeds))]
-    return SeedRuns(seeds, losses, initial, final)
+    return SeedRuns(seeds, losses, initial, final, curves)

@@ -202,6 +202,27 @@ def test_knots_of_a_flat_unit_is_inf_and_a_dead_unit_counts_zero():
     assert fitting.active_counts([[1.0], [-1.0]], [-3.0, -0.5], X).tolist() == [0, 0]
 
 
+def test_leaky_fit_is_realised_by_a_leaky_network_in_torch():
+    # leaky(|w| u) = |w| leaky(u): the knot/direction parametrisation holds for LeakyReLU too
+    fit = fitting.fit_kinks(X, Y, [0.3, 1.1], negative_slope=0.1)
+    assert fit.negative_slope == 0.1
+    net = torch_net(fit.network_parameters(), negative_slope=0.1)
+    out = net(torch.tensor(X)[:, None])[:, 0].detach().numpy()
+    np.testing.assert_allclose(out, fit(X), atol=1e-12)
+    assert np.mean((out - Y) ** 2) == pytest.approx(fit.mse, rel=1e-9)
+    A = fitting.hinge_basis(np.array([0.0, 2.0]), [1.0], [1], negative_slope=0.1)
+    np.testing.assert_allclose(A, [[1, -0.1], [1, 1.0]])
+
+
+def test_best_leaky_fit_beats_sampled_pairs_and_the_relu_optimum():
+    best = fitting.best_kink_fit(X, Y, grid=101, negative_slope=0.1)
+    rng = np.random.default_rng(2)
+    for k in rng.uniform(0, 2, size=(200, 2)):
+        assert best.mse <= fitting.fit_kinks(X, Y, k, negative_slope=0.1).mse + 1e-12
+    # LeakyReLU(0.1) hinges are not ReLU hinges: their best differs from ReLU's
+    assert best.mse < fitting.best_kink_fit(X, Y, grid=101).mse
+
+
 def test_snapshot_is_a_float64_copy():
     minidl.manual_seed(0)
     model = nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 1))
@@ -240,6 +261,22 @@ def test_train_seeds_equals_one_loop_per_seed(negative_slope):
             np.testing.assert_array_equal(runs.initial[i][name], init[name])
             np.testing.assert_allclose(runs.final[i][name], final[name], rtol=1e-4, atol=1e-5)
         assert runs.losses[i] == pytest.approx(loss, rel=1e-4)
+    assert runs.curves.shape == (61, 3)
+    np.testing.assert_array_equal(runs.curves[-1], runs.losses)
+
+
+def test_train_seeds_curves_are_each_seeds_loss_per_epoch():
+    runs = fitting.train_seeds(X, Y, [55], epochs=5)
+    minidl.manual_seed(55)
+    model = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1))
+    opt = optim.Adam(model.parameters(), lr=0.05)
+    Xt, Yt = minidl.tensor(quadratic()[0]), minidl.tensor(quadratic()[1])
+    for epoch in range(6):
+        loss = F.mse_loss(model(Xt), Yt)
+        assert runs.curves[epoch, 0] == pytest.approx(loss.item(), rel=1e-5)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
 
 
 def test_train_seeds_matches_torch_adam():
@@ -280,20 +317,32 @@ def history():
 def test_figures_draw(history):
     plot = minidl.plot
     x, y = quadratic()
-    fig = plot.plot_relu_decomposition(history[-1][1], x, y)
+    params = history[-1][1]
+    grid = np.linspace(0, 2, 41)
+    z = np.multiply.outer(grid, params["0.weight"].ravel()) + params["0.bias"]
+    h = np.maximum(z, 0)
+    parts = h * params["2.weight"].ravel()
+    out = parts.sum(1) + params["2.bias"][0]
+    fig = plot.plot_relu_decomposition(grid, z, h, parts, out, x=x, y=y,
+                                       knots=fitting.knots(params["0.weight"], params["0.bias"]),
+                                       bias=params["2.bias"][0])
     assert len(fig.axes) == 3
+    np.testing.assert_allclose(fig.axes[2].get_lines()[-1].get_ydata(), out)
+    np.testing.assert_allclose(fig.axes[2].get_lines()[-1].get_ydata(),
+                               fitting.network_output(params, grid))
     fig = plot.plot_training_snapshots(history, x, y, [0, 20])
     assert len(fig.axes) == 2 and "MSE" in fig.axes[1].get_title()
     with pytest.raises(ValueError, match="not recorded"):
         plot.plot_training_snapshots(history, x, y, [5])
     fig = plot.plot_seed_lottery({"ReLU": [1.4, 0.02], "LeakyReLU": [0.003]}, 0.0023, 0.01)
     assert fig.axes[0].get_yscale() == "log"
+    fig = plot.plot_seed_lottery({"ReLU": [1.4, 0.02], "LeakyReLU": [0.003]},
+                                 {"ReLU": 0.0023, "LeakyReLU": 0.0016}, 0.01)
+    assert len(fig.axes[0].collections) == 2  # one short optimum line per column
     fig = plot.plot_mse_vs_width([1, 2, 4], [0.1, 0.01, 0.001], [0.2, 0.02, 0.002], {1: 0.05})
     assert len(fig.axes[0].get_lines()) == 3
     ax = plot.plot_kink_fit(x, y, fitting.fit_kinks(x, y, [0.5, 1.5]), 0.001)
     assert "0.50, 1.50" in ax.get_title()
-    model = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1))
-    assert len(plot.plot_relu_decomposition(model, x, y).axes) == 3
     plt.close("all")
 
 

@@ -47,7 +47,12 @@ def course_figures():
                                              panel_size=(2.5, 2.0),
                                              title="activations and their derivatives")
     yield "activation", plot.plot_activation(F.tanh).figure
-    yield "relu decomposition", plot.plot_relu_decomposition(model, x, y)
+    grid = np.linspace(0, 2, 51)
+    z = np.outer(grid, [1.0, -1.0]) + [-0.5, 1.0]
+    relu_z = np.maximum(z, 0)
+    weighted = relu_z * [1.5, 0.5]
+    yield "relu decomposition", plot.plot_relu_decomposition(
+        grid, z, relu_z, weighted, weighted.sum(axis=1), x=x, y=y, knots=(0.5, 1.0), bias=0.0)
     yield "snapshots", plot.plot_training_snapshots([(0, p, 1.0), (10, p, 0.5)], x, y, [0, 10])
     yield "seed lottery", plot.plot_seed_lottery({"ReLU": [1.4, 0.02], "Leaky": [0.003]},
                                                  0.0023, 0.01)
@@ -55,12 +60,11 @@ def course_figures():
                                                                                   0.002])
     yield "kink fit", plot.plot_kink_fit(x, y, fitting.fit_kinks(x, y, [0.5, 1.5]), 0.001).figure
     pred = np.linspace(-2, 2, 41)
-    yield "loss curves", plot.plot_loss_curves(pred, plot.loss_curves({"mse": F.mse_loss}, pred,
-                                                                      0.0), target=0.0)
+    yield "loss curves", plot.plot_loss_curves(pred, {"mse": (pred ** 2, 2 * pred)}, target=0.0)
     yield "line fits", plot.plot_line_fits([0, 1, 2], [0, 1, 2], {"mse": (1.0, 0.0)})
     grid = np.linspace(-1, 1, 5)
-    yield "landscape", plot.plot_loss_landscape(grid, grid, plot.mse_landscape([0, 1], [0, 1],
-                                                                               grid, grid))
+    W, B = np.meshgrid(grid, grid)
+    yield "landscape", plot.plot_loss_landscape(grid, grid, (W - 1) ** 2 + B ** 2 + 0.01)
     probs = np.array([0.7, 0.2, 0.1])
     jac = np.diag(probs) - np.outer(probs, probs)
     yield "jacobian", plot.plot_softmax_jacobian([2.0, 1.0, 0.1], probs, jac)

@@ -34,31 +34,34 @@ def _draw_fit(ax, params, x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> Non
             ax.axvline(k, color="0.3", ls=":", lw=1)
 
 
-def plot_relu_decomposition(model, x, y) -> plt.Figure:
-    r"""Three panels: the hidden pre-activations $z_i = w_i x + b_i$ (straight lines), the
-    ReLU outputs $\mathrm{relu}(z_i)$ (each line broken where it crosses 0, at its knot), and
-    the output $c + \sum_i v_i\,\mathrm{relu}(z_i)$ built from them, against the data."""
-    p = fitting.snapshot(model) if hasattr(model, "named_parameters") else model
-    x, y = _flat(x), _flat(y)
-    grid = np.linspace(x.min(), x.max(), 401)
-    w, b = p["0.weight"].reshape(-1), p["0.bias"].reshape(-1)
-    v, c = p["2.weight"].reshape(-1), float(p["2.bias"].reshape(-1)[0])
-    z = np.multiply.outer(grid, w) + b
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
-    for i in range(w.size):
+def plot_relu_decomposition(grid, z, relu_z, weighted, output, *, x, y, knots=(),
+                            bias: float | None = None) -> plt.Figure:
+    r"""Three panels of what the lesson computed on the points `grid` (n,): the hidden
+    pre-activations `z` $= w_i x + b_i$ (n, H), straight lines; `relu_z` $=\mathrm{relu}(z_i)$,
+    each broken at its knot; and `weighted` $= v_i\,\mathrm{relu}(z_i)$ with their sum
+    `output` $= c + \sum_i v_i\,\mathrm{relu}(z_i)$ (n,), against the data (x, y). `knots`
+    inside the grid are drawn as dotted lines, `bias` $c$ as a dashed one. It only draws."""
+    grid = _flat(grid)
+    z, relu_z, weighted = (np.asarray(a, dtype=np.float64).reshape(grid.size, -1)
+                           for a in (z, relu_z, weighted))
+    x, y, output = _flat(x), _flat(y), _flat(output)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    for i in range(z.shape[1]):
         color = _UNIT_COLORS[i % len(_UNIT_COLORS)]
-        axes[0].plot(grid, z[:, i], color=color, label=f"$z_{i + 1} = {w[i]:.2f}x {b[i]:+.2f}$")
-        axes[1].plot(grid, np.maximum(z[:, i], 0), color=color, label=f"relu$(z_{i + 1})$")
-        axes[2].plot(grid, v[i] * np.maximum(z[:, i], 0), color=color, ls="--", lw=1,
-                     label=f"${v[i]:.2f}\\,$relu$(z_{i + 1})$")
+        axes[0].plot(grid, z[:, i], color=color, label=f"$z_{i + 1}$")
+        axes[1].plot(grid, relu_z[:, i], color=color, label=f"relu$(z_{i + 1})$")
+        axes[2].plot(grid, weighted[:, i], color=color, ls="--", lw=1,
+                     label=f"$v_{i + 1}\\,$relu$(z_{i + 1})$")
     for ax in axes[:2]:
         ax.axhline(0, color="0.5", lw=0.8)
-    for k in fitting.knots(w, b):
+    for k in _flat(knots):
         if grid[0] < k < grid[-1]:
             for ax in axes:
                 ax.axvline(k, color="0.3", ls=":", lw=1)
-    axes[2].axhline(c, color="0.5", ls="--", lw=1, label=f"bias {c:.2f}")
-    _draw_fit(axes[2], p, x, y, grid)
+    if bias is not None:
+        axes[2].axhline(float(bias), color="0.5", ls="--", lw=1, label="bias $c$")
+    axes[2].plot(x, y, ".", color="0.6", ms=3, label="data $y=x^2$")
+    axes[2].plot(grid, output, color="tab:red", lw=2, label="network")
     titles = ("1. hidden pre-activations", "2. after ReLU", "3. weighted sum + bias")
     for ax, title in zip(axes, titles):
         ax.set_title(title)
@@ -123,17 +126,23 @@ def animate_training(history: Sequence[tuple], x, y, figsize=(6, 3.6), interval:
     return animate(fig, draw, len(history), interval=interval, last=last)
 
 
-def plot_seed_lottery(losses: dict[str, Sequence[float]], optimum: float,
+def plot_seed_lottery(losses: dict[str, Sequence[float]], optimum: float | dict[str, float],
                       threshold: float) -> plt.Figure:
     """Final MSE of every seed, one column of points per activation (log scale), with the
-    exact optimum and the 'stuck' threshold as horizontal lines."""
+    best MSE the architecture can reach (one line, or one short line per column when
+    `optimum` is a dict by activation) and the 'stuck' threshold as horizontal lines."""
     fig, ax = plt.subplots(figsize=(8, 3.5))
     jitter = np.random.default_rng(0)
     for i, (name, values) in enumerate(losses.items()):
         values = np.asarray(values, dtype=np.float64)
         ax.plot(i + jitter.uniform(-0.12, 0.12, values.size), values, "o", alpha=0.7,
                 label=f"{name}: median {np.median(values):.4f}")
-    ax.axhline(optimum, color="tab:green", ls="--", lw=1, label=f"exact optimum {optimum:.4f}")
+    if isinstance(optimum, dict):
+        for i, name in enumerate(losses):
+            ax.hlines(optimum[name], i - 0.3, i + 0.3, color="tab:green", ls="--", lw=1,
+                      label="best possible" if i == 0 else None)
+    else:
+        ax.axhline(optimum, color="tab:green", ls="--", lw=1, label=f"best possible {optimum:.4f}")
     ax.axhline(threshold, color="tab:red", ls=":", lw=1, label=f"stuck above {threshold:g}")
     ax.set_xticks(range(len(losses)), list(losses))
     ax.set_xlim(-0.6, len(losses) - 0.4)
@@ -148,14 +157,15 @@ def plot_mse_vs_width(widths: Sequence[int], best: Sequence[float],
                       median: Sequence[float] | None = None,
                       exact: dict[int, float] | None = None) -> plt.Figure:
     """Trained MSE (best and median over seeds) against the number of hidden units, log-log,
-    with the exact optima where known."""
+    with the best MSE the architecture can reach where it is known (`exact`, by width: from
+    `fitting.best_kink_fit`, least squares for fixed knots and a search over the knots)."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(widths, best, "o-", label="gradient descent, best seed")
     if median is not None:
         ax.plot(widths, median, "s--", color="tab:gray", label="gradient descent, median seed")
     if exact:
         ax.plot(list(exact), list(exact.values()), "x", color="tab:green", ms=9, mew=2,
-                label="exact optimum")
+                label="best possible (knot search)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xticks(list(widths), [str(w) for w in widths])
