@@ -56,7 +56,7 @@ def test_jupyterlab_news_prompt_is_off():
 
 def test_notebooks_name_their_kernel():
     import json
-    for nb in sorted(ROOT.glob("*/[0-9][0-9]_*.ipynb")):
+    for nb in sorted(ROOT.glob("*/[0-9][0-9]*_*.ipynb")):
         meta = json.loads(nb.read_text())["metadata"]
         assert meta.get("kernelspec", {}).get("name") == "python3", nb
 
@@ -67,3 +67,20 @@ def test_readme_example_prints_what_it_says():
     claimed = re.search(r"print\(loss, x.grad\)\s+# (.*)", code).group(1)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == claimed.strip()
+
+
+def test_test_markers_live_in_cell_tags_not_in_learner_code():
+    import json
+    for nb in sorted(ROOT.glob("*/[0-9][0-9]*_*.ipynb")):
+        for i, cell in enumerate(json.loads(nb.read_text())["cells"]):
+            assert "NBVAL_" not in "".join(cell["source"]), f"{nb.name} cell {i}: use a cell tag"
+
+
+def test_every_lesson_links_the_glossary_and_states_its_time():
+    import json
+    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
+        first = "".join(json.loads(nb.read_text())["cells"][0]["source"])
+        if nb.name.startswith("00_"):
+            continue
+        assert "GLOSSARY.md" in first, nb.name
+        assert re.search(r"\d+ min", first), nb.name
