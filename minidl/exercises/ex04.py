@@ -132,8 +132,8 @@ class BestConstants(Question):
     data = (0.0, 0.1, 0.2, 0.3, 10.0)
     losses = (("MSE", F.mse_loss), ("MAE", F.l1_loss), ("Huber (δ = 1)", F.huber_loss))
     hints = (
-        "The best constant for MSE is the mean of the data; for MAE it is the median "
-        "(lesson 04b's lines do the same with a slope).",
+        "The best constant for MSE is the mean of the data; for MAE it is the median (lesson "
+        "04b: MAE fits something like a median line).",
         "At Huber's best c the pushes balance: Σᵢ clip(c − yᵢ, −δ, δ) = 0. A point within δ of "
         "c pushes with c − yᵢ; a point farther away pushes with ±δ, however far it is.",
         "Guess which points lie within δ = 1 of the answer, write the balance with those "
