@@ -8,13 +8,11 @@ import torch
 import torch.nn.functional as TF
 
 from minidl.exercises import ex04
-from tests.test_exercises_core import (assert_printed, hostile_choices,
-                                       hostile_functions, model_answers,
-                                       short_time_limit)  # noqa: F401
+from tests.test_exercises_core import (assert_printed, hostile_functions, hostile_tuples,
+                                       model_answers, short_time_limit)  # noqa: F401
 
 QUESTIONS = [ex04.q1, ex04.q2, ex04.q3, ex04.q4, ex04.q5]
-FUNCTION_QUESTIONS = {"q1": "huber", "q2": "huber_grad", "q3": "mae_grad",
-                      "q5": "bce_with_logits"}
+FUNCTION_QUESTIONS = {"q1": "huber", "q5": "bce_with_logits"}
 
 
 def t(x) -> torch.Tensor:
@@ -31,20 +29,11 @@ def torch_grad(loss_fn, pred, target, **options):
     return p.grad.numpy()
 
 
-def torch_huber_grad(pred, target, delta=1.0):
-    return torch_grad(TF.huber_loss, pred, target, delta=delta)
-
-
-def torch_mae_grad(pred, target):
-    return torch_grad(TF.l1_loss, pred, target)
-
-
 def torch_bce(logits, target):
     return TF.binary_cross_entropy_with_logits(t(logits), t(target)).numpy()
 
 
-@pytest.mark.parametrize("q, answer", [(ex04.q1, torch_huber), (ex04.q2, torch_huber_grad),
-                                       (ex04.q3, torch_mae_grad), (ex04.q5, torch_bce)])
+@pytest.mark.parametrize("q, answer", [(ex04.q1, torch_huber), (ex04.q5, torch_bce)])
 def test_torch_answers_pass(q, answer, capsys):
     assert_printed(capsys, q.check(answer), "correct", f"Question {q.number}")
 
@@ -70,7 +59,7 @@ def test_blank_answers_are_not_attempted(q, capsys):
         raise NotImplementedError()
 
     assert_printed(capsys, q.check(None), "blank", f"Question {q.number}")
-    if q is not ex04.q4:
+    if q in (ex04.q1, ex04.q5):
         assert_printed(capsys, q.check(stub), "blank")
 
 
@@ -103,32 +92,31 @@ def test_q1_names_the_input_the_expected_value_and_a_nudge(capsys):
                    "wrong", "That is the sum")
 
 
-def test_q2_mistakes_get_their_nudge(capsys):
-    def unclipped(pred, target, delta=1.0):
-        return (pred - target) / pred.size
-    assert_printed(capsys, ex04.q2.check(unclipped), "wrong",
-                   "returned 0.75 for pred = 4 (index (2,)), expected 0.25", "clip d")
-    assert_printed(capsys, ex04.q2.check(lambda p, tg, delta=1.0: -torch_huber_grad(p, tg, delta)),
-                   "wrong", "The sign is flipped")
-    assert_printed(capsys, ex04.q2.check(lambda p, tg, delta=1.0: np.clip(p - tg, -delta, delta)),
-                   "wrong", "Divide by the number of elements")
-    assert_printed(capsys, ex04.q2.check(
-        lambda p, tg, delta=1.0: np.clip(p - tg, -delta, delta) / len(p)),
-        "wrong", "not len(pred)")
-    assert_printed(capsys, ex04.q2.check(lambda p, tg, delta=1.0: torch_huber_grad(p, tg)),
-                   "wrong", "use the delta argument")
+def test_q2_answer_key_matches_torch(capsys):
+    pred, target = np.array(ex04.q2.pred), np.array(ex04.q2.target)
+    grad = torch_grad(TF.huber_loss, pred, target, delta=2.0)
+    assert_printed(capsys, ex04.q2.check(tuple(grad)), "correct",
+                   "minidl's autograd gives [0.125, -0.5, 0.25, 0.5]")
+    assert_printed(capsys, ex04.q2.check(grad), "correct")
+    mistakes = [
+        (torch_grad(TF.huber_loss, pred, target, delta=2.0, reduction="sum"),
+         "reduction='mean' divides each by N = 4"),
+        (torch_grad(TF.huber_loss, pred, target, delta=1.0), "That is the gradient for δ = 1"),
+        (torch_grad(TF.mse_loss, pred, target), "2d/N is the gradient of the MSE"),
+        ((pred - target) / 4, "capped at ±δ/N"),
+        (-grad, "The signs are flipped"),
+        (np.sign(pred - target) * 2 / 4, "Inside |d| < δ the gradient is d/N"),
+    ]
+    for answer, phrase in mistakes:
+        assert_printed(capsys, ex04.q2.check(tuple(answer)), "wrong", "Question 4.2", phrase)
+    assert_printed(capsys, ex04.q2.check((0.125, -0.5, 0.25, 1.0)), "wrong",
+                   "pred[3] (pred 6, target 2) is not 1.", "d = 4")
 
 
-def test_q3_mistakes_get_their_nudge(capsys):
-    def mse_like(pred, target):
-        return (pred - target) / pred.size
-    assert_printed(capsys, ex04.q3.check(mse_like), "wrong",
-                   "returned -0.5 for pred = -1 (index (1,)), expected -0.25",
-                   "the derivative of |d| is sign(d)")
-    assert_printed(capsys, ex04.q3.check(lambda p, tg: np.sign(p - tg) / len(p)), "wrong",
-                   "not len(pred)")
-    assert_printed(capsys, ex04.q3.check(lambda p, tg: np.sign(tg - p) / p.size), "wrong",
-                   "The sign is flipped")
+@pytest.mark.parametrize("kind", list(hostile_tuples(4)))
+def test_q2_hostile_answers(kind, capsys):
+    answer, phrase = hostile_tuples(4)[kind]
+    assert_printed(capsys, ex04.q2.check(answer), "wrong", phrase)
 
 
 def best_constants(data) -> dict[str, float]:
@@ -142,20 +130,61 @@ def best_constants(data) -> dict[str, float]:
     return {"MSE": float(y.mean()), "MAE": float(np.median(y)), "Huber": float(low)}
 
 
-def test_q4_answer_key_and_story_match_an_independent_computation(capsys):
-    clean, dirty = best_constants(ex04.q4.clean), best_constants(ex04.q4.dirty)
-    shifts = {k: abs(dirty[k] - clean[k]) for k in clean}
-    assert min(shifts, key=shifts.get) == "MAE"
-    story = "; ".join(f"{k}{' (δ = 1)' if k == 'Huber' else ''} {clean[k]:.2f} → {dirty[k]:.2f}"
-                      for k in clean)
-    assert_printed(capsys, ex04.q4.check(" (B) "), "correct", story, "the median")
-    assert_printed(capsys, ex04.q4.check("a"), "wrong", 'You chose "a" (MSE)', story)
-    assert_printed(capsys, ex04.q4.check("c"), "wrong", 'You chose "c" (Huber', "not zero")
+def test_q3_answer_key_and_story_match_an_independent_computation(capsys):
+    best = best_constants(ex04.q3.data)
+    answer = (best["MSE"], best["MAE"], best["Huber"])
+    assert np.allclose(answer, (2.12, 0.2, 0.4))
+    story = f"MSE {best['MSE']:.2f}, MAE {best['MAE']:.2f}, Huber (δ = 1) {best['Huber']:.2f}"
+    assert_printed(capsys, ex04.q3.check(answer), "correct", story, "4c − 0.6 = 1")
+    assert_printed(capsys, ex04.q3.check(np.round(answer, 3)), "correct")
+    mean, median = best["MSE"], best["MAE"]
+    cases = [((median, median, 0.4), "not the best constant for MSE", "That is the median"),
+             ((mean, mean, 0.4), "not the best constant for MAE", "That is the mean"),
+             ((mean, median, median), "for Huber (δ = 1)", "Huber is not MAE"),
+             ((mean, median, mean), "for Huber (δ = 1)", "caps the outlier's push"),
+             ((mean, median, 0.15), "for Huber (δ = 1)", "as if the outlier were gone"),
+             ((mean, median, 0.6), "for Huber (δ = 1)", "Σ clip(c − yᵢ, −1, 1) = 0"),
+             ((3.0, median, 0.4), "3 is not the best constant for MSE", "the mean of the five")]
+    for answer, *phrases in cases:
+        assert_printed(capsys, ex04.q3.check(answer), "wrong", "Question 4.3", *phrases)
 
 
-@pytest.mark.parametrize("kind", list(hostile_choices()))
+@pytest.mark.parametrize("kind", list(hostile_tuples(3)))
+def test_q3_hostile_answers(kind, capsys):
+    answer, phrase = hostile_tuples(3)[kind]
+    assert_printed(capsys, ex04.q3.check(answer), "wrong", phrase)
+
+
+def test_q4_answer_key_matches_torch_and_the_definition(capsys):
+    p, q = t(ex04.q4.p), t(ex04.q4.q)
+    a = TF.kl_div(q.log(), p, reduction="sum").item()
+    b = TF.kl_div(p.log(), q, reduction="sum").item()
+    assert np.isclose(a, (p * (p / q).log()).sum().item())   # KL(p || q)
+    assert np.isclose(b, (q * (q / p).log()).sum().item())   # KL(q || p)
+    assert a > 0 and b > 0 and not np.isclose(a, b)
+    assert_printed(capsys, ex04.q4.check((a, b)), "correct", f"KL(p ‖ q) = {a:.4f}",
+                   f"KL(q ‖ p) = {b:.4f}", "not a distance")
+    assert_printed(capsys, ex04.q4.check((round(a, 3), round(b, 3))), "correct")
+    # torch's reduction='batchmean' on one 1-D distribution divides by its 3 entries
+    per_class = TF.kl_div(q.log(), p, reduction="batchmean").item()
+    assert np.isclose(per_class, a / 3)
+    cross_entropy = -(p * q.log()).sum().item()
+    cases = [((b, a), "The two are swapped"),
+             ((-a, b), "never negative", "upside down"),
+             ((a, -b), "b = F.kl_div(np.log(p), q, reduction='sum') is not", "never negative"),
+             ((per_class, b), "divides by the 3 classes"),
+             ((a / np.log(2), b), "log base 2"),
+             ((a, b / np.log(10)), "log base 10"),
+             ((cross_entropy, b), "That is the cross-entropy"),
+             ((a, a), "not symmetric"),
+             ((a, 1.0), "one term per class")]
+    for answer, *phrases in cases:
+        assert_printed(capsys, ex04.q4.check(answer), "wrong", "Question 4.4", *phrases)
+
+
+@pytest.mark.parametrize("kind", list(hostile_tuples(2)))
 def test_q4_hostile_answers(kind, capsys):
-    answer, phrase = hostile_choices()[kind]
+    answer, phrase = hostile_tuples(2)[kind]
     assert_printed(capsys, ex04.q4.check(answer), "wrong", phrase)
 
 
@@ -181,3 +210,19 @@ def test_q5_mistakes_get_their_nudge(capsys):
                    "The target is swapped")
     assert_printed(capsys, ex04.q5.check(lambda x, tg: -torch_bce(x, tg)), "wrong",
                    "The sign is flipped")
+
+
+def test_q5_explanation_shows_the_learners_own_value_at_1e4(capsys):
+    assert_printed(capsys, ex04.q5.check(torch_bce), "correct",
+                   "bce_with_logits([1e4, -1e4], [0, 1]) = 10000")
+
+
+def test_no_hint_gives_the_answer_away():
+    """Hints lead to the idea and the key formula; code and numeric answers live in solution()."""
+    for q, secrets in ((ex04.q1, ("np.where(", ".mean()", "return ")),
+                       (ex04.q2, ("0.125", "0.25", "0.5)")),
+                       (ex04.q3, ("2.12", "0.4", "0.2")),
+                       (ex04.q4, ("0.55", "0.75")),
+                       (ex04.q5, ("np.maximum", "max(x, 0)", "np.log1p(np.exp", "return "))):
+        for hint in q.hints:
+            assert not any(s in hint for s in secrets), (q.number, hint)

@@ -1,8 +1,10 @@
-"""Exercises for lesson 04, losses: `from minidl.exercises import ex04`.
+"""Exercises for lessons 04 and 04b, losses: `from minidl.exercises import ex04`.
 
-q1 the Huber loss in NumPy, q2 its gradient, q3 the gradient of the mean absolute error,
-q4 which loss shrugs off an outlier (multiple choice), q5 a binary cross-entropy from logits that
-stays finite at |x| = 1e4. The references are minidl.functional and its autograd.
+q1 the Huber loss in NumPy (warm-up), q2 predict the gradient of a mean Huber loss, q3 predict
+the best constant under MSE, MAE and Huber when one point is an outlier, q4 compute two KL
+divergences in torch's argument order (sign and asymmetry), q5 a binary cross-entropy from
+logits that stays finite at |x| = 1e4 (stretch). The references are minidl.functional and its
+autograd.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 
 from .. import Tensor
 from .. import functional as F
-from ._core import Question, Wrong, as_choice, expect_calls
+from ._core import Question, Wrong, as_array, as_numbers, call, describe, expect_calls
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -37,17 +39,14 @@ def _huber_each(pred: np.ndarray, target: np.ndarray, delta: float) -> np.ndarra
     return np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
 
 
-def _clip_grad(pred: np.ndarray, target: np.ndarray, delta: float) -> np.ndarray:
-    d = pred - target
-    return np.clip(d, -delta, delta) / d.size
-
-
 class HuberLoss(Question):
     number, title = "4.1", "the Huber loss in NumPy"
     hints = (
-        "Start from d = pred - target and a = np.abs(d).",
-        "np.where(a < delta, quadratic_part, linear_part) picks one formula per element.",
-        "The linear part is delta * (a - 0.5 * delta); finish with .mean().",
+        "Start from the error d = pred − target and its size |d|.",
+        "Pick the formula element by element: the quadratic piece where |d| < δ, the linear "
+        "piece elsewhere. np.where chooses between two arrays per element.",
+        "The linear piece is δ(|d| − ½δ), not δ|d|: the −½δ² makes the two pieces meet at "
+        "|d| = δ. The loss is one number, the mean over every element.",
     )
     solution_code = """
 def huber(pred, target, delta=1.0):
@@ -84,102 +83,64 @@ def huber(pred, target, delta=1.0):
         return "Small errors are squared, large ones only grow linearly: Huber's compromise."
 
 
-class HuberGrad(Question):
-    number, title = "4.2", "the gradient of the Huber loss"
+class HuberGradPrediction(Question):
+    number, title = "4.2", "the gradient of a mean Huber loss"
+    pred = (0.5, -3.0, 1.0, 6.0)
+    target = (0.0, 0.0, 0.0, 2.0)
+    delta = 2.0
     hints = (
-        "Differentiate each piece with respect to pred: ½d² gives d, δ(|d| − ½δ) gives "
-        "δ·sign(d).",
-        "Both pieces together are np.clip(d, -delta, delta).",
-        "The loss is a mean over all elements, so divide by pred.size.",
+        "Element by element, the gradient of the Huber loss is d inside |d| < δ and ±δ "
+        "outside: clip(d, −δ, δ) (lesson 04's table).",
+        "Here δ = 2, not 1: which of the four errors lie inside?",
+        "reduction='mean' divides the loss by the number of elements, and so every element's "
+        "gradient too.",
     )
     solution_code = """
-def huber_grad(pred, target, delta=1.0):
-    d = pred - target
-    return np.clip(d, -delta, delta) / d.size
+answer = (0.125, -0.5, 0.25, 0.5)  # d = (0.5, -3, 1, 4), clipped to [-2, 2], divided by N = 4
 """
 
-    def _check(self, fn: Any) -> str:
-        cases = [((p, t, delta), _grad(F.huber_loss, p, t, delta=delta))
-                 for p, t, delta in _huber_cases()]
-        expect_calls(
-            fn, "huber_grad", cases,
-            "The derivative of ½d² is d and that of δ(|d| − ½δ) is δ·sign(d): together "
-            "clip(d, −δ, δ). The mean divides by the number of elements.",
-            mistakes=(
-                (lambda p, t, delta: _clip_grad(p, t, delta) * p.size,
-                 "Divide by the number of elements, pred.size: the loss is a mean."),
-                (lambda p, t, delta: _clip_grad(p, t, delta) * p.size / len(p),
-                 "Divide by pred.size (every element), not len(pred) (the rows)."),
-                (lambda p, t, delta: -_clip_grad(p, t, delta),
-                 "The sign is flipped: d = pred − target, and the gradient is with respect to "
-                 "pred."),
-                (lambda p, t, delta: (p - t) / p.size,
-                 "Where |d| ≥ δ the gradient is capped at ±δ/N: clip d to [−δ, δ]."),
-                (lambda p, t, delta: np.sign(p - t) * delta / p.size,
-                 "Inside |d| < δ the gradient is d/N; only outside is it ±δ/N."),
-                (lambda p, t, delta: _clip_grad(p, t, 1.0),
-                 "That is the gradient for delta=1: use the delta argument."),
-            ))
-        return "The gradient never exceeds δ/N in size: an outlier cannot pull harder than that."
+    def _check(self, answer: Any) -> str:
+        got = as_numbers(answer, 4)
+        p, t, delta = np.array(self.pred), np.array(self.target), self.delta
+        right = _grad(F.huber_loss, p, t, delta=delta)
+        d, n = p - t, p.size
+        mistakes = (
+            (np.clip(d, -delta, delta),
+             "These are the per-element slopes; reduction='mean' divides each by N = 4."),
+            (np.clip(d, -1.0, 1.0) / n, "That is the gradient for δ = 1; here δ = 2."),
+            (d / n, "Outside |d| < δ the gradient is capped at ±δ/N: clip d to [−δ, δ]."),
+            (2 * d / n, "2d/N is the gradient of the MSE; Huber's quadratic piece is ½d², "
+                        "whose slope is d."),
+            (-right, "The signs are flipped: d = pred − target, and the gradient is with "
+                     "respect to pred."),
+            (np.sign(d) * delta / n, "Inside |d| < δ the gradient is d/N; only outside is it "
+                                     "±δ/N."),
+        )
+        if not np.allclose(got, right):
+            nudge = next((text for wrong, text in mistakes if np.allclose(got, wrong)), None)
+            i = int(np.argmax(~np.isclose(got, right)))
+            nudge = nudge or (f"Look at element {i}: its error is d = {d[i]:g}; is it inside "
+                              f"|d| < δ = {delta:g}? Then divide by N = {n}.")
+            raise Wrong(f"The gradient with respect to pred[{i}] (pred {p[i]:g}, target "
+                        f"{t[i]:g}) is not {got[i]:.6g}. {nudge}")
+        return (f"minidl's autograd gives {describe(right)}. The error 4 of the last element "
+                f"pushes no harder than δ/N = 0.5, while MSE would push with 2d/N = 2.")
 
 
-class MaeGrad(Question):
-    number, title = "4.3", "the gradient of the mean absolute error"
+class BestConstants(Question):
+    number, title = "4.3", "the best constant with an outlier"
+    data = (0.0, 0.1, 0.2, 0.3, 10.0)
+    losses = (("MSE", F.mse_loss), ("MAE", F.l1_loss), ("Huber (δ = 1)", F.huber_loss))
     hints = (
-        "The derivative of |d| is +1 where d > 0 and −1 where d < 0.",
-        "np.sign(d) gives exactly that.",
-        "The loss is a mean over all elements: divide by pred.size.",
+        "The best constant for MSE is the mean of the data; for MAE it is the median (lesson "
+        "04b: MAE fits something like a median line).",
+        "At Huber's best c the pushes balance: Σᵢ clip(c − yᵢ, −δ, δ) = 0. A point within δ of "
+        "c pushes with c − yᵢ; a point farther away pushes with ±δ, however far it is.",
+        "Guess which points lie within δ = 1 of the answer, write the balance with those "
+        "terms and solve it for c; then check the guess.",
     )
     solution_code = """
-def mae_grad(pred, target):
-    d = pred - target
-    return np.sign(d) / d.size
-"""
-
-    def _check(self, fn: Any) -> str:
-        inputs = [(np.array([2.0, -1.0, 0.5, 3.0]), np.array([1.0, 1.0, 1.0, 1.0])),
-                  (np.array([[0.5, 2.0, -1.0], [4.0, -2.0, 0.1]]),
-                   np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.2]]))]  # no error is exactly 0
-        expect_calls(
-            fn, "mae_grad", [((p, t), _grad(F.l1_loss, p, t)) for p, t in inputs],
-            "d|d|/dd = sign(d), so the gradient is sign(pred − target) / N, N = pred.size.",
-            mistakes=(
-                (lambda p, t: np.sign(p - t),
-                 "Divide by the number of elements, pred.size: the loss is a mean."),
-                (lambda p, t: np.sign(p - t) / len(p),
-                 "Divide by pred.size (every element), not len(pred) (the rows)."),
-                (lambda p, t: np.sign(t - p) / p.size,
-                 "The sign is flipped: d = pred − target, and the gradient is with respect to "
-                 "pred."),
-                (lambda p, t: (p - t) / p.size,
-                 "That is the gradient of ½d², the MSE family; the derivative of |d| is "
-                 "sign(d)."),
-            ))
-        return ("Every element's gradient is ±1/N however large its error: that is why MAE "
-                "does not care how far away an outlier is.")
-
-
-class OutlierLoss(Question):
-    number, title = "4.4", "which loss shrugs off an outlier"
-    clean = (0.0, 0.1, 0.2, 0.3, 0.4)
-    dirty = (0.0, 0.1, 0.2, 0.3, 10.0)
-    losses = {"a": ("MSE", F.mse_loss), "b": ("MAE", F.l1_loss),
-              "c": ("Huber (δ = 1)", F.huber_loss)}
-    why = {
-        "a": "Squaring makes a point's pull grow with its distance, so the best constant for "
-             "MSE, the mean, is dragged towards the outlier.",
-        "b": "The gradient of |d| is ±1 whatever the size of the error, so the outlier pulls no "
-             "harder than any other point: the best constant, the median, stays put.",
-        "c": "Huber caps each point's pull at δ, so the outlier moves the best constant far "
-             "less than with MSE, but its pull is not zero.",
-    }
-    hints = (
-        "The best constant for MSE is the mean of the data; for MAE it is the median.",
-        "Compare how a mean and a median react when 0.4 becomes 10.0.",
-        "Huber behaves like MSE for small errors and like MAE for large ones: in between.",
-    )
-    solution_code = """
-answer = "b"  # MAE: its best constant is the median, which the outlier does not move
+answer = (2.12, 0.2, 0.4)  # the mean; the median; Huber: (c - 0) + (c - 0.1) + (c - 0.2) + (c - 0.3) - 1 = 0
 """
 
     @staticmethod
@@ -191,15 +152,91 @@ answer = "b"  # MAE: its best constant is the median, which the outlier does not
         return float(c[loss_fn(pred, target, reduction="none").data.mean(axis=1).argmin()])
 
     def _check(self, answer: Any) -> str:
-        letter = as_choice(answer, "".join(self.losses))
-        moves = {k: (self.best_constant(fn, self.clean), self.best_constant(fn, self.dirty))
-                 for k, (_, fn) in self.losses.items()}
-        least = min(moves, key=lambda k: abs(moves[k][1] - moves[k][0]))
-        story = "; ".join(f"{self.losses[k][0]} {a:.2f} → {b:.2f}" for k, (a, b) in moves.items())
-        if letter != least:
-            raise Wrong(f'You chose "{letter}" ({self.losses[letter][0]}). {self.why[letter]} '
-                        f"The best constants move like this: {story}.")
-        return f"{self.why[letter]} ({story}.)"
+        got = as_numbers(answer, 3)
+        y = np.array(self.data)
+        best = [self.best_constant(fn, self.data) for _, fn in self.losses]
+        mean, median, inliers = float(y.mean()), float(np.median(y)), float(y[:-1].mean())
+        nudges = (
+            ((median, "That is the median, MAE's best constant; MSE's is the mean."),),
+            ((mean, "That is the mean, MSE's best constant; MAE's is the median."),),
+            ((median, "That is MAE's answer, but Huber is not MAE near the answer: a point "
+                      "within δ pushes with c − y, not with ±1. Balance the pushes."),
+             (mean, "That is MSE's answer: Huber caps the outlier's push at δ = 1."),
+             (inliers, "That is the mean of the four small values, as if the outlier were "
+                       "gone; it still pushes, with δ = 1.")),
+        )
+        generic = ("the mean of the five values.", "the median of the five values.",
+                   "where Σ clip(c − yᵢ, −1, 1) = 0.")
+        for value, right, (name, _), known, where in zip(got, best, self.losses, nudges,
+                                                            generic):
+            if not np.isclose(value, right, atol=5e-3):
+                nudge = next((text for v, text in known if np.isclose(value, v, atol=5e-3)),
+                             f"Its best constant is {where}")
+                raise Wrong(f"{value:.6g} is not the best constant for {name}. {nudge}")
+        story = ", ".join(f"{name} {c:.2f}" for (name, _), c in zip(self.losses, best))
+        return (f"A grid search over c (steps of 0.001) agrees: {story}. The outlier drags the "
+                f"mean far above the other points; under Huber it pushes with δ = 1 only, which "
+                f"the four small values balance at 4c − 0.6 = 1; the median ignores how far "
+                f"away it is.")
+
+
+class KLDivergence(Question):
+    number, title = "4.4", "two KL divergences"
+    p = (0.5, 0.4, 0.1)
+    q = (0.2, 0.2, 0.6)
+    hints = (
+        "F.kl_div(input, target) computes Σ target · (log target − input). With input = log q "
+        "and target = p that is Σ pᵢ log(pᵢ / qᵢ) = KL(p ‖ q).",
+        "Natural logarithms; reduction='sum' adds the three terms and divides by nothing.",
+        "Check your two numbers against what you know: a KL divergence is never negative "
+        "(Jensen, lesson 04b), and nothing makes KL(p ‖ q) equal to KL(q ‖ p).",
+    )
+    solution_code = """
+answer = (0.556, 0.753)  # a = KL(p || q), b = KL(q || p): both >= 0, and not equal
+"""
+
+    def _check(self, answer: Any) -> str:
+        got = as_numbers(answer, 2)
+        p, q = np.array(self.p), np.array(self.q)
+        a = F.kl_div(np.log(q), p, reduction="sum").item()
+        b = F.kl_div(np.log(p), q, reduction="sum").item()
+        right = np.array([a, b])
+
+        def close(x, y) -> bool:
+            return bool(np.allclose(x, y, rtol=1e-2, atol=1e-3))
+
+        if close(got, right[::-1]) and not close(got, right):
+            raise Wrong("The two are swapped. kl_div(input, target) takes the model's log "
+                        "probabilities as input and the distribution the average is taken over "
+                        "as target: kl_div(log q, p) is KL(p ‖ q) = Σ p log(p/q).")
+        cross_entropy = (-np.sum(p * np.log(q)), -np.sum(q * np.log(p)))
+        for i, (value, kl) in enumerate(zip(got, right)):
+            if close(value, kl):
+                continue
+            name = ("a = F.kl_div(np.log(q), p, reduction='sum')",
+                    "b = F.kl_div(np.log(p), q, reduction='sum')")[i]
+            known = ((right[1 - i], "That is the value of the other one: swapping p and q changes "
+                                    "the KL divergence, which is not symmetric."),
+                     (-kl, "A KL divergence is never negative (lesson 04b: Jensen's inequality "
+                           "with the convex −log). A negative value means the ratio is upside "
+                           "down: Σ target · log(target / model), not model / target."),
+                     (kl / 3, "That divides by the 3 classes, as reduction='mean' does (and "
+                              "'batchmean' on one 1-D distribution, whose 'batch' is its 3 "
+                              "entries); reduction='sum' adds the terms."),
+                     (kl / np.log(2), "That is in bits (log base 2); minidl and torch use the "
+                                      "natural log."),
+                     (kl / np.log(10), "That uses log base 10; minidl and torch use the natural "
+                                       "log."),
+                     (cross_entropy[i], "That is the cross-entropy −Σ target · log(model); the "
+                                        "KL divergence subtracts the target's entropy from it."))
+            nudge = next((text for v, text in known if close(value, v)),
+                         "Write out Σ target · (log target − input), one term per class.")
+            raise Wrong(f"{name} is not {value:.6g}. {nudge}")
+        h_p = -np.sum(p * np.log(p))
+        return (f"a = KL(p ‖ q) = {a:.4f} and b = KL(q ‖ p) = {b:.4f}: both positive, as "
+                f"Jensen's inequality promises for p ≠ q, and different, so KL is not a "
+                f"distance. b is larger because q puts 0.6 where p puts only 0.1. And "
+                f"a = H(p, q) − H(p) = {cross_entropy[0]:.4f} − {h_p:.4f}.")
 
 
 def _bce_each(x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -209,11 +246,12 @@ def _bce_each(x: np.ndarray, t: np.ndarray) -> np.ndarray:
 class BCEWithLogits(Question):
     number, title = "4.5", "binary cross-entropy from logits, stable"
     hints = (
-        "Naively, sigmoid then log: log(σ(1e4)) is fine but log(1 − σ(1e4)) = log(0).",
-        "Use log σ(x) = −log(1 + e^(−x)) and log(1 − σ(x)) = −x − log(1 + e^(−x)); the loss "
-        "becomes log(1 + e^(−x)) + x(1 − t).",
-        "For negative x, e^(−x) overflows; the form max(x, 0) − x·t + log1p(exp(−|x|)) is "
-        "safe for every x.",
+        "Sigmoid first, then log, fails: σ(1e4) rounds to exactly 1, and log(1 − 1) = log 0.",
+        "Write the loss in x directly: log σ(x) = −log(1 + e^(−x)) and log(1 − σ(x)) = "
+        "−x − log(1 + e^(−x)), so the loss is x(1 − t) + log(1 + e^(−x)).",
+        "That form still overflows where x ≪ 0 (e^(−x) is huge). There, factor e^(−x) out of "
+        "the log: log(1 + e^(−x)) = −x + log(1 + eˣ). Combine the two cases so that e is only "
+        "ever raised to −|x|; np.log1p keeps the digits of log(1 + small).",
     )
     solution_code = """
 def bce_with_logits(logits, target):
@@ -229,9 +267,8 @@ def bce_with_logits(logits, target):
         cases = [((x, t), F.binary_cross_entropy_with_logits(x, t).data) for x, t in inputs]
         expect_calls(
             fn, "bce_with_logits", cases,
-            "Write the loss in terms of x: −[t log σ(x) + (1 − t) log(1 − σ(x))] = "
-            "max(x, 0) − x·t + log(1 + e^(−|x|)), and np.log1p(np.exp(-np.abs(x))) never "
-            "overflows.",
+            "Write the loss in terms of x, −[t log σ(x) + (1 − t) log(1 − σ(x))], and arrange "
+            "it so that e is only raised to −|x|, which never overflows.",
             mistakes=(
                 (_bce_each, "You returned one loss per element; the loss is their mean, one "
                             "number."),
@@ -244,7 +281,12 @@ def bce_with_logits(logits, target):
                  "The target is swapped: t is the probability of class 1, and it goes with "
                  "log σ(x)."),
             ))
-        return "It stays finite for any logit, as F.binary_cross_entropy_with_logits does."
+        x, t = np.array([1e4, -1e4]), np.array([0.0, 1.0])
+        mine = float(as_array(call(fn, x, t, name="bce_with_logits")))
+        return (f"bce_with_logits([1e4, -1e4], [0, 1]) = {mine:g}, the true loss 1e4 of two "
+                f"confident mistakes; sigmoid then log gives inf there. "
+                f"F.binary_cross_entropy_with_logits stays finite the same way.")
 
 
-q1, q2, q3, q4, q5 = HuberLoss(), HuberGrad(), MaeGrad(), OutlierLoss(), BCEWithLogits()
+q1, q2, q3, q4, q5 = (HuberLoss(), HuberGradPrediction(), BestConstants(), KLDivergence(),
+                      BCEWithLogits())
