@@ -482,7 +482,8 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        return _expand(g, a.shape, ctx.axes, ctx.keepdim) * np.exp(a - out)
+        with np.errstate(invalid="ignore"):  # a row of -inf: nan, as in torch
+            return _expand(g, a.shape, ctx.axes, ctx.keepdim) * np.exp(a - out)
 
 
 class Max(Function):
@@ -552,9 +553,9 @@ def extreme(t: Tensor, dim, keepdim: bool, fn: str):
 
 
 def arg_extreme(t: Tensor, dim, keepdim: bool, fn: str) -> Tensor:
-    """argmax / argmin: the index of the first maximum (minimum), of the flattened tensor if
-    dim is None."""
-    find = np.argmax if fn == "argmax" else np.argmin
+    """argmax (fn="max") / argmin: the index of the first maximum (minimum), of the flattened
+    tensor if dim is None."""
+    find, fn = (np.argmax, "argmax") if fn == "max" else (np.argmin, "argmin")
     if dim is None:
         return Tensor(np.asarray(find(t.data)))
     axes = _axes(dim, t.ndim, fn)

@@ -11,8 +11,9 @@ from .errors import RuntimeValueError
 
 
 def _comparison(ufunc):
-    """An elementwise comparison: a bool tensor that carries no gradient, as in torch. Against
-    something that is not a number or an array (None, a string) Python's default applies."""
+    """An elementwise comparison (or & | ^ on bool masks): a tensor that carries no gradient,
+    as in torch. Against something that is not a number or an array (None, a string) Python's
+    default applies."""
     def compare(self, other):
         if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic, list, tuple)):
             return NotImplemented
@@ -154,7 +155,11 @@ class Tensor:
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = map(_comparison, (
         np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    __and__, __or__, __xor__ = map(_comparison, (np.bitwise_and, np.bitwise_or, np.bitwise_xor))
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     __hash__ = object.__hash__
+
+    def __invert__(self): return Tensor(~self.data)
 
     def any(self) -> "Tensor": return Tensor(np.any(self.data))
     def all(self) -> "Tensor": return Tensor(np.all(self.data))
@@ -166,15 +171,18 @@ class Tensor:
     def min(self, dim=None, keepdim: bool = False): return ops.extreme(self, dim, keepdim, "min")
     def amax(self, dim=(), keepdim: bool = False): return ops.amax(self, dim, keepdim, "amax")
     def amin(self, dim=(), keepdim: bool = False): return ops.amax(self, dim, keepdim, "amin")
-    def argmax(self, dim=None, keepdim: bool = False): return ops.arg_extreme(self, dim, keepdim, "argmax")
-    def argmin(self, dim=None, keepdim: bool = False): return ops.arg_extreme(self, dim, keepdim, "argmin")
+    def argmax(self, dim=None, keepdim: bool = False):
+        return ops.arg_extreme(self, dim, keepdim, "max")
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return ops.arg_extreme(self, dim, keepdim, "min")
 
     def logsumexp(self, dim, keepdim: bool = False):
         return ops.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
 
     def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction=None):
-        r"""$\frac{1}{N - c}\sum(x - \bar x)^2$; correction c = 1 by default (unbiased=False is c = 0)."""
+        r"""$\frac{1}{N - c}\sum(x - \bar x)^2$; correction c = 1 by default (unbiased=False: 0)."""
         return ops.Var.apply(self, dim=dim, correction=_correction(unbiased, correction),
                              keepdim=keepdim, std=False)
 
@@ -210,7 +218,8 @@ class Tensor:
     def expand(self, *sizes): return ops.Expand.apply(self, shape=ops.shape_arg(sizes))
     def unsqueeze(self, dim: int): return ops.unsqueeze(self, dim)
     def squeeze(self, dim=None): return ops.squeeze(self, dim)
-    def flatten(self, start_dim: int = 0, end_dim: int = -1): return ops.flatten(self, start_dim, end_dim)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        return ops.flatten(self, start_dim, end_dim)
 
 
 def _correction(unbiased, correction):
