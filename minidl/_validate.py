@@ -80,22 +80,24 @@ def check_class_targets(fn: str, x: Tensor, target, ignore_index: int = -100,
             return None, None
         _explain_bad_targets(fn, shape, t)
     n_classes = shape[-1]
-    if not t.size:
-        return t, None
     # argmin/argmax and item(), not min/max: cheaper on a batch
-    low, high = t.item(t.argmin()), t.item(t.argmax())
-    if low < 0 or high >= n_classes:
-        bad = t[((t < 0) | (t >= n_classes)) & (t != ignore_index)]
-        if bad.size:
-            label = bad.min() if bad.min() < 0 else bad.max()
-            skip = f" If {label} marks samples to skip, pass ignore_index={label}."
-            raise IndexValueError(f"{fn}(): target contains the label {label}, but the input has "
-                                  f"{n_classes} classes, so labels must be in "
-                                  f"[0, {n_classes - 1}]. Check the number of output units or "
-                                  f"relabel the classes from 0.{skip if label < 0 else ''}")
-    elif not low <= ignore_index <= high:
-        return t, None
+    if t.size and ((low := t.item(t.argmin())) < 0 or (high := t.item(t.argmax())) >= n_classes
+                   or low <= ignore_index <= high):
+        return _ignore(fn, t, n_classes, ignore_index)
+    return t, None
+
+
+def _ignore(fn: str, t: np.ndarray, n_classes: int, ignore_index: int) -> tuple:
+    """check_class_targets for targets with ignored or out-of-range labels."""
     keep = t != ignore_index
+    bad = t[((t < 0) | (t >= n_classes)) & keep]
+    if bad.size:
+        label = bad.min() if bad.min() < 0 else bad.max()
+        skip = f" If {label} marks samples to skip, pass ignore_index={label}."
+        raise IndexValueError(f"{fn}(): target contains the label {label}, but the input has "
+                              f"{n_classes} classes, so labels must be in [0, {n_classes - 1}]. "
+                              f"Check the number of output units or relabel the classes from "
+                              f"0.{skip if label < 0 else ''}")
     return np.where(keep, t, 0), keep
 
 

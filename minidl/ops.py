@@ -110,7 +110,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a + b
-        if out.dtype == F64 and (typed := promote(a, b)):  # torch may differ: see promote
+        if out.dtype is F64 and (typed := promote(a, b)):  # torch may differ: see promote
             out = typed[0] + typed[1]
         return out
 
@@ -123,7 +123,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a - b
-        if out.dtype == F64 and (typed := promote(a, b)):
+        if out.dtype is F64 and (typed := promote(a, b)):
             out = typed[0] - typed[1]
         return out
 
@@ -136,7 +136,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a * b
-        if out.dtype == F64 and (typed := promote(a, b)):
+        if out.dtype is F64 and (typed := promote(a, b)):
             a, b = typed
             out = a * b
         ctx.save_for_backward(a, b)
@@ -154,7 +154,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a / b
-        if out.dtype == F64 and (typed := promote(a, b, floating=True)):
+        if out.dtype is F64 and (typed := promote(a, b, floating=True)):
             a, b = typed
             out = a / b
         ctx.save_for_backward(a, b)
@@ -193,7 +193,7 @@ class Pow(Function):
             raise RuntimeValueError(
                 "pow(): integers to negative integer powers are not allowed (as in torch). "
                 "Make the base a float tensor first: x.float() ** -1.") from None
-        if out.dtype == F64 and (typed := promote(a, b)):
+        if out.dtype is F64 and (typed := promote(a, b)):
             a, b = typed
             out = a ** b
         ctx.save_for_backward(a, b, out)
