@@ -270,9 +270,12 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b) or (a, b)
+        out = ctx.pick(a, b)
+        if out.dtype is F64 and (typed := promote(a, b)):
+            a, b = typed
+            out = ctx.pick(a, b)
         ctx.save_for_backward(a, b)
-        return ctx.pick(a, b)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -294,10 +297,12 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        x, lo, hi = promote(x, lo, hi) or (x, lo, hi)
+        out = np.clip(x, lo, hi)
+        if out.dtype is F64 and (typed := promote(x, lo, hi)):
+            x, lo, hi = typed
+            out = np.clip(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
-        out = x if lo is None else np.maximum(x, lo)
-        return out if hi is None else np.minimum(out, hi)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -317,9 +322,11 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, condition, x, y):
-        x, y = promote(x, y) or (x, y)
+        out = np.where(condition, x, y)
+        if out.dtype is F64 and (typed := promote(x, y)):
+            out = np.where(condition, *typed)
         ctx.condition = condition
-        return np.where(condition, x, y)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -342,15 +349,18 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = np.asarray(a), np.asarray(b)
-        a, b = promote(a, b) or (a, b)
         if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise RuntimeValueError(
                 f"matmul: the inner dimensions must match, but got shapes {a.shape} and "
                 f"{b.shape} ({a.shape[-1] if a.ndim else 'scalar'} vs "
                 f"{(b.shape[-2] if b.ndim > 1 else b.shape[0]) if b.ndim else 'scalar'}). "
                 f"Transpose one operand (x @ w.T) or check the layer widths.")
+        out = a @ b
+        if out.dtype is F64 and (typed := promote(a, b)):
+            a, b = typed
+            out = a @ b
         ctx.save_for_backward(a, b)
-        return a @ b
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -663,9 +673,11 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, *arrays, dim):
-        arrays = promote(*arrays) or arrays
+        out = np.concatenate(arrays, axis=dim)
+        if out.dtype is F64 and (typed := promote(*arrays)):
+            out = np.concatenate(typed, axis=dim)
         ctx.dim, ctx.ends = dim, np.cumsum([a.shape[dim] for a in arrays[:-1]])
-        return np.concatenate(arrays, axis=dim)
+        return out
 
     @staticmethod
     def backward(ctx, g):
