@@ -16,13 +16,15 @@ import numpy as np
 
 from . import functional, nn, optim
 from .autograd import Function, is_grad_enabled, no_grad
+from .errors import RuntimeTypeError
+from .ops import cat, stack, where
 from .tensor import Tensor
 from .calculus import GradcheckError, derivative, gradcheck, numerical_derivative
 from .random import manual_seed
 
 __version__ = "0.1.0"
 
-float32, float64, int64 = np.float32, np.float64, np.int64
+float32, float64, int64, int32, uint8 = np.float32, np.float64, np.int64, np.int32, np.uint8
 _LAZY = ("data", "plot", "widgets", "exercises", "doctor", "progress", "fitting")
 
 
@@ -41,9 +43,9 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
         arr = arr.astype(np.float32)
     if requires_grad and arr.dtype.kind != "f":
-        raise TypeError(f"tensor(): only floating-point tensors can require gradients, but the "
-                        f"data has dtype {arr.dtype}. Pass floats (e.g. [1.0, 2.0]) or "
-                        f"dtype=minidl.float32.")
+        raise RuntimeTypeError(f"tensor(): only floating-point tensors can require gradients, "
+                               f"but the data has dtype {arr.dtype}. Pass floats (e.g. [1.0, 2.0]) "
+                               f"or dtype=minidl.float32.")
     return Tensor(arr, requires_grad=requires_grad)
 
 
@@ -66,6 +68,29 @@ def linspace(start: float, end: float, steps: int, dtype=np.float32) -> Tensor:
 
 def _shape(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def _as_function(name: str):
+    """The function torch.<name>(input, ...) for the Tensor method: minidl.clamp(x, 0, 1)."""
+    method = getattr(Tensor, name)
+
+    def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            from ._validate import as_tensor
+            input = as_tensor(input, name, floating=False)
+        return method(input, *args, **kwargs)
+    function.__name__, function.__qualname__, function.__doc__ = name, name, method.__doc__
+    return function
+
+
+for _name in ("abs", "exp", "log", "sqrt", "sum", "mean", "max", "min", "amax", "amin", "argmax",
+              "argmin", "clamp", "clip", "maximum", "minimum", "logsumexp", "var", "std",
+              "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "matmul",
+              "sigmoid", "tanh", "relu", "softmax", "log_softmax"):
+    globals()[_name] = _as_function(_name)
+del _name
+# torch's dtype names; defined last, since they shadow Python's float, int and bool in here
+float, double, long, int, bool = np.float32, np.float64, np.int64, np.int32, np.bool_  # noqa: A001
 
 
 def __getattr__(name: str):

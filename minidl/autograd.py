@@ -119,7 +119,7 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=Non
     consumers have added their share. A gradient reaching a leaf is added to its `.grad`; or,
     for `grad()`, `wanted` is a dict whose keys are the ids of wanted leaves and of the
     `grad_fn` of wanted results, and their gradients are stored in it instead. Gradient arrays
-    are never modified in place, so sharing one between inputs is safe."""
+    are never modified in place, so ops may share one (but each leaf gets its own: _reach_leaf)."""
     if root.grad_fn is None:
         return _reach_leaf(root, grad, wanted)
     fn = root.grad_fn
@@ -148,7 +148,7 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=Non
                     gx = unbroadcast(gx, x.data.shape)
                 producer = x.grad_fn
                 if producer is None:
-                    _reach_leaf(x, gx, wanted)
+                    _reach_leaf(x, gx, wanted, gx is g)
                 elif producer.out_grad is None:  # its first share: it joins the heap
                     producer.out_grad = gx
                     heappush(todo, (-producer.stamp, producer))
@@ -162,16 +162,16 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=Non
         raise
 
 
-def _reach_leaf(leaf: "Tensor", g: np.ndarray, wanted) -> None:
-    """Add g to leaf.grad (in the leaf's dtype), or to wanted[id(leaf)] if it is wanted."""
+def _reach_leaf(leaf: "Tensor", g: np.ndarray, wanted, passed_on: bool = True) -> None:
+    """Add g to leaf.grad (in the leaf's dtype), or to wanted[id(leaf)] if it is wanted. A leaf
+    owns its .grad: g is copied if others may hold it (passed on unchanged by an op, or a view)."""
     if wanted is not None:
         if id(leaf) in wanted:
-            prev = wanted[id(leaf)]
-            wanted[id(leaf)] = g if prev is None else prev + g
+            wanted[id(leaf)] = g if wanted[id(leaf)] is None else wanted[id(leaf)] + g
         return
     if g.dtype != leaf.data.dtype:
         g = quietly(g.astype, leaf.data.dtype)
-    elif not g.flags.writeable:  # e.g. a broadcast view: give .grad its own memory
+    elif passed_on or g.base is not None:  # the caller's grad, another leaf's, a broadcast...
         g = g.copy()
     leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 

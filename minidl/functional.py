@@ -16,12 +16,13 @@ from . import _special
 from ._validate import (as_tensor, check_class_targets, check_dim, check_reduction,
                         check_same_shape)
 from .autograd import Function
+from .errors import RuntimeTypeError, RuntimeValueError
 from .tensor import Tensor
 
 __all__ = ["step", "sign", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "selu",
            "gelu", "silu", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
            "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "nll_loss", "cross_entropy", "kl_div"]
+           "nll_loss", "cross_entropy", "kl_div", "one_hot"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -301,7 +302,7 @@ def linear(input, weight, bias=None) -> Tensor:
     x = input if type(input) is Tensor else as_tensor(input, "linear")
     w = weight if type(weight) is Tensor else as_tensor(weight, "linear", "weight")
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        raise ValueError(
+        raise RuntimeValueError(
             f"linear(): input has shape {x.shape} but weight has shape {w.shape}; the input's "
             f"last dimension ({x.shape[-1] if x.ndim else 'none'}) must equal the weight's "
             f"in_features ({w.shape[1] if w.ndim == 2 else '?'}). Check the layer widths, or "
@@ -316,6 +317,13 @@ def _reduce(loss: np.ndarray, reduction: str):
     if reduction == "mean":
         return np.add.reduce(loss, axis=None) / loss.size  # ufunc.reduce: no Python wrapper
     return loss.sum() if reduction == "sum" else loss
+
+
+def _mean_over(loss: np.ndarray, reduction: str, count: int):
+    """_reduce, but the mean is over `count` samples (those not ignored): nan if there are none."""
+    if reduction != "mean":
+        return _reduce(loss, reduction)
+    return np.add.reduce(loss, axis=None) / count if count else loss.sum() * np.nan
 
 
 def _upstream(g, reduction: str, n: int):
@@ -425,40 +433,63 @@ def _class_upstream(g, reduction: str, n: int):
 
 
 class NllLoss(Function):
+    """$-x_{n, y_n}$ per sample; samples with keep False (ignore_index) count for nothing."""
+
     @staticmethod
-    def forward(ctx, logp, target, reduction):
+    def forward(ctx, logp, target, reduction, keep=None):
         rows = _rows(len(target))
         ctx.shape, ctx.rows, ctx.target, ctx.reduction = logp.shape, rows, target, reduction
-        return _reduce(-logp[rows, target], reduction)
+        if keep is None:
+            ctx.count = len(rows)
+            return _reduce(-logp[rows, target], reduction)
+        ctx.keep, ctx.count = keep, int(keep.sum())
+        return _mean_over(-logp[rows, target] * keep, reduction, ctx.count)
+
+    keep = None  # every sample counts
 
     @staticmethod
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
-        gx[ctx.rows, ctx.target] = -1
-        return gx * _class_upstream(g, ctx.reduction, len(ctx.rows))
+        gx[ctx.rows, ctx.target] = -1 if ctx.keep is None else -ctx.keep.astype(g.dtype)
+        return gx * _class_upstream(g, ctx.reduction, max(ctx.count, 1))
 
 
 class CrossEntropy(Function):
-    """log_softmax and nll_loss fused: the gradient is (softmax(x) - onehot(y)) / N."""
+    r"""log_softmax and the loss fused. For class indices y the gradient is
+    (softmax(x) - onehot(y)) / N. The general form takes a target distribution $t$ (N, C)
+    instead: the loss is $-\sum_c t_c \log\mathrm{softmax}(x)_c$ per sample, its gradient
+    $\mathrm{softmax}(x) \sum_c t_c - t$, and the mean is over `count` samples. Class
+    probabilities, label smoothing and ignore_index all come to that (see cross_entropy)."""
+
+    dist = None  # class indices; else the target distribution
 
     @staticmethod
-    def forward(ctx, x, target, reduction):
+    def forward(ctx, x, dist=None, *, target=None, reduction, count=None):
         row_max = np.maximum.reduce(x, axis=-1, keepdims=True)
         _warn_if_probabilities(x, row_max)
         z = x - row_max
         e = np.exp(z)
         s = np.add.reduce(e, axis=-1, keepdims=True)
-        rows = _rows(len(target))
         ctx.save_for_backward(e / s)
-        ctx.rows, ctx.target, ctx.reduction = rows, target, reduction
-        return _reduce(np.log(s[:, 0]) - z[rows, target], reduction)
+        ctx.reduction = reduction
+        if dist is None:
+            rows = _rows(len(target))
+            ctx.rows, ctx.target = rows, target
+            return _reduce(np.log(s[:, 0]) - z[rows, target], reduction)
+        ctx.dist, ctx.logp, ctx.count = dist, z - np.log(s), count
+        return _mean_over(-np.add.reduce(dist * ctx.logp, axis=-1), reduction, count)
 
     @staticmethod
     def backward(ctx, g):
-        up = _class_upstream(g, ctx.reduction, len(ctx.rows))
-        gx = ctx.saved_tensors[0] * up
-        gx[ctx.rows, ctx.target] -= up[:, 0] if ctx.reduction == "none" else up
-        return gx
+        if ctx.dist is None:
+            up = _class_upstream(g, ctx.reduction, len(ctx.rows))
+            gx = ctx.saved_tensors[0] * up
+            gx[ctx.rows, ctx.target] -= up[:, 0] if ctx.reduction == "none" else up
+            return gx
+        t, up = ctx.dist, _class_upstream(g, ctx.reduction, max(ctx.count, 1))
+        gx = (ctx.saved_tensors[0] * np.add.reduce(t, axis=-1, keepdims=True) - t) * up
+        wants_gt = isinstance(ctx.inputs[1], Tensor) and ctx.inputs[1].requires_grad
+        return gx, -ctx.logp * up if wants_gt else None
 
 
 def _warn_if_probabilities(x: np.ndarray, row_max: np.ndarray) -> None:
@@ -524,7 +555,7 @@ def huber_loss(input, target, *, reduction: str = "mean", delta: float = 1.0) ->
     r"""$\frac12 d^2$ if $|d| < \delta$ else $\delta(|d| - \frac12\delta)$, $d = x - y$; gradient $\mathrm{clip}(d, -\delta, \delta)$."""
     x, t = _loss_inputs("huber_loss", input, target, reduction)
     if not delta > 0:
-        raise ValueError(f"huber_loss(): delta must be positive, but got {delta!r}.")
+        raise RuntimeValueError(f"huber_loss(): delta must be positive, but got {delta!r}.")
     return HuberLoss.apply(x, t, reduction=reduction, delta=delta)
 
 
@@ -539,8 +570,8 @@ def binary_cross_entropy(input, target, *, reduction: str = "mean") -> Tensor:
             fix = ("Pass probabilities, e.g. sigmoid(logits), or use "
                    "binary_cross_entropy_with_logits(logits, target), which is also stable."
                    if name == "input" else "Targets are probabilities or 0/1 labels.")
-            raise ValueError(f"binary_cross_entropy(): {name} must be in [0, 1], but it contains "
-                             f"{bad:.4g}. {fix}")
+            raise RuntimeValueError(f"binary_cross_entropy(): {name} must be in [0, 1], but it "
+                                    f"contains {bad:.4g}. {fix}")
     return BCELoss.apply(p, t, reduction=reduction)
 
 
@@ -550,32 +581,86 @@ def binary_cross_entropy_with_logits(input, target, *, reduction: str = "mean") 
     return BCEWithLogitsLoss.apply(x, t, reduction=reduction)
 
 
-def _class_loss_inputs(fn, input, target, reduction):
+def _class_loss_inputs(fn, input, target, reduction, ignore_index, probabilities=False):
     check_reduction(fn, reduction)
     x = input if type(input) is Tensor else as_tensor(input, fn)
-    t = check_class_targets(fn, x, target)
+    t, keep = check_class_targets(fn, x, target, ignore_index, probabilities)
     single = x.data.ndim == 1
     if single:  # one sample: (C,) logits and a scalar label
-        x, t = x.reshape(1, -1), t.reshape(1)
-    return x, t, single
+        x = x.reshape(1, -1)
+        t, keep = t if t is None else t.reshape(1), keep if keep is None else keep.reshape(1)
+    return x, t, keep, single
 
 
-def nll_loss(input, target, *, reduction: str = "mean") -> Tensor:
-    r"""Negative log-likelihood $-\frac1N\sum_n x_{n, y_n}$ of log-probabilities $x$ (e.g. from log_softmax)."""
-    x, t, single = _class_loss_inputs("nll_loss", input, target, reduction)
+def nll_loss(input, target, *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    r"""Negative log-likelihood $-\frac1N\sum_n x_{n, y_n}$ of log-probabilities $x$ (e.g. from
+    log_softmax). Samples whose label is `ignore_index` are left out, also of N."""
+    x, t, keep, single = _class_loss_inputs("nll_loss", input, target, reduction, ignore_index)
     if x.data.size and np.nanmax(x.data) > 1e-6:  # one fixed message: Python shows it once
         warnings.warn("nll_loss(): the input contains positive values, but log-probabilities "
                       "are <= 0. Apply log_softmax first, or call cross_entropy(logits, target), "
                       "which does both.", stacklevel=2)
-    out = NllLoss.apply(x, target=t, reduction=reduction)
+    out = NllLoss.apply(x, target=t, reduction=reduction, keep=keep)
     return out.reshape(()) if single and reduction == "none" else out
 
 
-def cross_entropy(input, target, *, reduction: str = "mean") -> Tensor:
-    r"""$-\frac1N\sum_n \log \mathrm{softmax}(x_n)_{y_n}$ = nll_loss(log_softmax(x), y), fused and stable."""
-    x, t, single = _class_loss_inputs("cross_entropy", input, target, reduction)
-    out = CrossEntropy.apply(x, target=t, reduction=reduction)
+def cross_entropy(input, target, *, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    r"""$-\frac1N\sum_n \log \mathrm{softmax}(x_n)_{y_n}$ = nll_loss(log_softmax(x), y), fused and
+    stable. As in torch: a float target of the input's shape holds class probabilities $t$
+    (loss $-\sum_c t_c \log\mathrm{softmax}(x)_c$); label_smoothing ε mixes the target with
+    the uniform distribution, $(1 - \varepsilon)\,t + \varepsilon / C$; samples whose label
+    is ignore_index are left out, also of N."""
+    x, t, keep, single = _class_loss_inputs("cross_entropy", input, target, reduction,
+                                            ignore_index, probabilities=True)
+    if t is not None and keep is None and not label_smoothing:  # class indices: the usual case
+        out = CrossEntropy.apply(x, target=t, reduction=reduction)
+    else:
+        dist, count = _distribution(x, target, t, keep, label_smoothing, ignore_index)
+        out = CrossEntropy.apply(x, dist, reduction=reduction, count=count)
     return out.reshape(()) if single and reduction == "none" else out
+
+
+def _distribution(x: Tensor, target, t, keep, smoothing: float, ignore_index: int):
+    """cross_entropy's target distribution, (N, C), and the number of samples that count: the
+    given probabilities (t is None) or onehot(t), mixed with the uniform distribution by
+    label smoothing; the rows of ignored samples are 0."""
+    n, n_classes = x.shape
+    if not 0.0 <= smoothing <= 1.0:
+        raise RuntimeValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0, "
+                                f"but got {smoothing!r}.")
+    if t is None:
+        if ignore_index >= 0:
+            raise RuntimeValueError(
+                f"cross_entropy(): ignore_index={ignore_index} works with class indices, but this "
+                f"target holds class probabilities (a float tensor of the input's shape), as in "
+                f"torch. Give those samples probability 0 instead, or pass class indices.")
+        dist = as_tensor(target, "cross_entropy", "target").reshape(n, n_classes)
+        return (dist * (1 - smoothing) + smoothing / n_classes if smoothing else dist), n
+    dist = np.full((n, n_classes), smoothing / n_classes, x.dtype)
+    dist[_rows(n), t] += 1 - smoothing
+    if keep is not None:
+        dist *= keep[:, None]
+    return dist, n if keep is None else int(keep.sum())
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    r"""Row $n$ is $e_{y_n}$: 1 in column $y_n$, 0 elsewhere (int64, shape (*y.shape, C)); C is
+    num_classes, or the largest label + 1 when it is -1, as in torch."""
+    y = as_tensor(tensor, "one_hot", "tensor", floating=False).data
+    if y.dtype.kind not in "iu":
+        raise RuntimeTypeError(f"one_hot(): expects integer class indices (int64), but got dtype "
+                               f"{y.dtype}. Convert them with .long() first.")
+    if num_classes == -1:
+        if not y.size:
+            raise RuntimeValueError("one_hot(): cannot infer the number of classes from an empty "
+                                    "tensor; pass num_classes.")
+        num_classes = int(y.max()) + 1
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        label = y.min() if y.min() < 0 else y.max()
+        raise RuntimeValueError(f"one_hot(): class values must be in [0, {num_classes - 1}] "
+                                f"(num_classes={num_classes}), but got {label}.")
+    return Tensor((y[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 def kl_div(input, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import functional as F
 from ._validate import as_tensor
+from .errors import RuntimeValueError
 from .tensor import Tensor
 from .random import generator
 
@@ -70,7 +71,7 @@ class Linear(Module):
             x = as_tensor(x, "Linear")
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}, out_features="
+            raise RuntimeValueError(f"Linear(in_features={self.in_features}, out_features="
                              f"{self.out_features}) got input of shape {x.shape}: its last "
                              f"dimension must be {self.in_features}. Check the previous layer's "
                              f"out_features, or reshape a single sample to (1, "
@@ -221,9 +222,16 @@ class BCEWithLogitsLoss(_Loss):
 class NLLLoss(_Loss):
     fn = staticmethod(F.nll_loss)
 
+    def __init__(self, reduction: str = "mean", ignore_index: int = -100):
+        super().__init__(reduction, ignore_index=ignore_index)
+
 
 class CrossEntropyLoss(_Loss):
     fn = staticmethod(F.cross_entropy)
+
+    def __init__(self, reduction: str = "mean", ignore_index: int = -100,
+                 label_smoothing: float = 0.0):
+        super().__init__(reduction, ignore_index=ignore_index, label_smoothing=label_smoothing)
 
 
 class KLDivLoss(_Loss):

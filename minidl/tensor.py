@@ -1,10 +1,25 @@
 """`Tensor`: a NumPy array with an optional gradient, shaped like `torch.Tensor`.
 
-Its operators are thin: each calls a `Function` from ops.py; the engine is autograd.py.
+Its methods are thin: each calls a `Function` from ops.py (or functional.py); the engine is
+autograd.py.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .errors import RuntimeValueError
+
+
+def _comparison(ufunc):
+    """An elementwise comparison (or & | ^ on bool masks): a tensor that carries no gradient,
+    as in torch. Against something that is not a number or an array (None, a string) Python's
+    default applies."""
+    def compare(self, other):
+        if not isinstance(other, (Tensor, np.ndarray, int, float, np.generic, list, tuple)):
+            return NotImplemented
+        return Tensor(ufunc(self.data, other.data if isinstance(other, Tensor) else other))
+    compare.__name__ = f"__{ufunc.__name__}__"
+    return compare
 
 
 class Tensor:
@@ -33,11 +48,19 @@ class Tensor:
     def numel(self) -> int:
         return self.data.size
 
+    def dim(self) -> int:
+        return self.data.ndim
+
     def __len__(self) -> int:
         return len(self.data)
 
-    def item(self) -> float:
-        return self.data.item()
+    def item(self):
+        try:
+            return self.data.item()
+        except ValueError:
+            raise RuntimeValueError(f"item(): a tensor with {self.data.size} elements cannot be "
+                                    f"converted to a Python number; reduce it first "
+                                    f"(e.g. .sum()) or index one element.") from None
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
@@ -45,8 +68,33 @@ class Tensor:
                                "Use tensor.detach().numpy() instead.")
         return self.data
 
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """np.asarray(t), plt.plot(x, y): the data, refused like numpy() if t requires grad."""
+        a = self.numpy()
+        return a.astype(dtype) if dtype is not None and a.dtype != dtype else (
+            a.copy() if copy else a)
+
     def tolist(self):
         return self.data.tolist()
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeValueError(f"the truth value of a tensor with {self.data.size} elements "
+                                    f"is ambiguous (as in torch). Use .any() or .all(), e.g. "
+                                    f"`if (x > 0).all():`.")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index (as in torch).")
+        return int(self.data.item())
 
     def detach(self) -> "Tensor":
         return Tensor(self.data)
@@ -60,6 +108,28 @@ class Tensor:
 
     def __repr__(self) -> str:
         return ops.tensor_repr(self)
+
+    # --- dtype ----------------------------------------------------------------------------
+    def to(self, dtype) -> "Tensor":
+        """This tensor in `dtype` (itself if it already is); 'cpu' is accepted and changes
+        nothing. Only a floating-point result keeps the gradient, as in torch."""
+        if isinstance(dtype, str) and dtype.startswith(("cpu", "cuda", "mps")):
+            if dtype.startswith("cpu"):
+                return self
+            raise RuntimeValueError(f"to(): minidl runs on the CPU only, so it cannot move a "
+                                    f"tensor to {dtype!r}. Use .to('cpu') or leave it out.")
+        dtype = np.dtype(dtype.dtype if isinstance(dtype, Tensor) else dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind == "f":
+            return ops.Cast.apply(self, dtype=dtype)
+        return Tensor(self.data.astype(dtype))
+
+    def float(self): return self.to(np.float32)
+    def double(self): return self.to(np.float64)
+    def long(self): return self.to(np.int64)
+    def int(self): return self.to(np.int32)
+    def bool(self): return self.to(np.bool_)
 
     # --- arithmetic (the Functions live in ops.py) --------------------------------------
     def __add__(self, other): return ops.Add.apply(self, other)
@@ -75,30 +145,88 @@ class Tensor:
     def __matmul__(self, other): return ops.MatMul.apply(self, other)
     def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
     def __neg__(self): return ops.Neg.apply(self)
-    def __getitem__(self, index): return ops.Index.apply(self, index=ops.unwrap_index(index))
+    def __abs__(self): return ops.Abs.apply(self)
+    def __getitem__(self, index):
+        index, then = ops.torch_index(index)
+        return ops.Index.apply(self, index=index, then=then)
+    pow, matmul, neg, abs = __pow__, __matmul__, __neg__, __abs__
 
     # comparisons give boolean tensors that carry no gradient, as in torch
-    def __lt__(self, other): return Tensor(self.data < ops.unwrap(other))
-    def __le__(self, other): return Tensor(self.data <= ops.unwrap(other))
-    def __gt__(self, other): return Tensor(self.data > ops.unwrap(other))
-    def __ge__(self, other): return Tensor(self.data >= ops.unwrap(other))
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = map(_comparison, (
+        np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    __and__, __or__, __xor__ = map(_comparison, (np.bitwise_and, np.bitwise_or, np.bitwise_xor))
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
     __hash__ = object.__hash__
 
-    # --- reductions, elementwise maths and shape -----------------------------------------
+    def __invert__(self): return Tensor(~self.data)
+
+    def any(self) -> "Tensor": return Tensor(np.any(self.data))
+    def all(self) -> "Tensor": return Tensor(np.all(self.data))
+
+    # --- reductions ------------------------------------------------------------------------
     def sum(self, dim=None, keepdim: bool = False): return ops.Sum.apply(self, dim=dim, keepdim=keepdim)
     def mean(self, dim=None, keepdim: bool = False): return ops.Mean.apply(self, dim=dim, keepdim=keepdim)
-    def max(self, dim=None, keepdim: bool = False): return ops.max_values_indices(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim: bool = False): return ops.argmax(self, dim, keepdim)
+    def max(self, dim=None, keepdim: bool = False): return ops.extreme(self, dim, keepdim, "max")
+    def min(self, dim=None, keepdim: bool = False): return ops.extreme(self, dim, keepdim, "min")
+    def amax(self, dim=(), keepdim: bool = False): return ops.amax(self, dim, keepdim, "amax")
+    def amin(self, dim=(), keepdim: bool = False): return ops.amax(self, dim, keepdim, "amin")
+    def argmax(self, dim=None, keepdim: bool = False):
+        return ops.arg_extreme(self, dim, keepdim, "max")
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return ops.arg_extreme(self, dim, keepdim, "min")
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        return ops.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+
+    def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction=None):
+        r"""$\frac{1}{N - c}\sum(x - \bar x)^2$; correction c = 1 by default (unbiased=False: 0)."""
+        return ops.Var.apply(self, dim=dim, correction=_correction(unbiased, correction),
+                             keepdim=keepdim, std=False)
+
+    def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction=None):
+        r"""$\sqrt{\mathrm{var}}$, with var's `correction`."""
+        return ops.Var.apply(self, dim=dim, correction=_correction(unbiased, correction),
+                             keepdim=keepdim, std=True)
+
+    # --- elementwise maths, as the functions of minidl.functional --------------------------
     def exp(self): return ops.Exp.apply(self)
     def log(self): return ops.Log.apply(self)
-    def abs(self): return ops.Abs.apply(self)
     def sqrt(self): return ops.Pow.apply(self, 0.5)
+    def relu(self): return F.relu(self)
+    def sigmoid(self): return F.sigmoid(self)
+    def tanh(self): return F.tanh(self)
+    def softmax(self, dim: int): return F.softmax(self, dim)
+    def log_softmax(self, dim: int): return F.log_softmax(self, dim)
+    def maximum(self, other): return ops.Maximum.apply(self, other)
+    def minimum(self, other): return ops.Minimum.apply(self, other)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeValueError("clamp(): give at least one of min and max.")
+        return ops.Clamp.apply(self, min, max)
+    clip = clamp
+
+    # --- shape -------------------------------------------------------------------------------
     def reshape(self, *shape): return ops.Reshape.apply(self, shape=ops.shape_arg(shape))
     view = reshape
     def transpose(self, dim0: int, dim1: int): return ops.Transpose.apply(self, dims=(dim0, dim1))
-    def float(self): return ops.Cast.apply(self, dtype=np.float32)
-    def double(self): return ops.Cast.apply(self, dtype=np.float64)
-    def long(self): return Tensor(self.data.astype(np.int64))
+    def permute(self, *dims): return ops.Permute.apply(self, dims=ops.shape_arg(dims))
+    def expand(self, *sizes): return ops.Expand.apply(self, shape=ops.shape_arg(sizes))
+    def unsqueeze(self, dim: int): return ops.unsqueeze(self, dim)
+    def squeeze(self, dim=None): return ops.squeeze(self, dim)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        return ops.flatten(self, start_dim, end_dim)
+
+
+def _correction(unbiased, correction):
+    if unbiased is not None and correction is not None:
+        raise ValueError("var()/std(): give correction= or unbiased=, not both.")
+    return correction if correction is not None else 1 if unbiased is None else int(unbiased)
 
 
 from . import autograd, ops  # noqa: E402  (both need Tensor, defined above)
+from . import functional as F  # noqa: E402

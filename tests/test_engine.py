@@ -69,11 +69,11 @@ def test_max_values_indices_and_gradient():
     tv, ti = xt.max(dim=1)
     np.testing.assert_array_equal(values.data, tv.detach().numpy())
     assert indices.tolist()[0] == 1 and indices.tolist() == [1, 0]
-    values.sum().backward()
-    assert xm.grad.tolist() == [[0, 1, 0], [0.5, 0, 0.5]]  # ties share the gradient, like amax
-    m = minidl.tensor(x, requires_grad=True)
-    m.max().backward()
-    assert m.grad.tolist() == [[0, 0, 0], [0.5, 0, 0.5]]
+    values.sum().backward(), tv.sum().backward()
+    assert xm.grad.tolist() == xt.grad.tolist() == [[0, 1, 0], [1, 0, 0]]  # to the index returned
+    m, mt = pair(x)
+    m.max().backward(), mt.max().backward()
+    assert m.grad.tolist() == mt.grad.tolist() == [[0, 0, 0], [0.5, 0, 0.5]]  # ties share, as amax
 
 
 def test_exp_log_abs_reshape_transpose_index():

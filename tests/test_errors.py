@@ -19,12 +19,24 @@ def test_float_labels(fn):
         fn(LOGITS, minidl.tensor([0.0, 1.0, 2.0, 1.0]))
 
 
-@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
-def test_one_hot_targets(fn):
+def test_one_hot_targets_to_nll_loss():
     onehot = np.eye(3, dtype=np.float32)[[0, 1, 2, 1]]
-    with pytest.raises(ValueError, match=rf"{fn.__name__}\(\): target has the same shape as the "
+    with pytest.raises(ValueError, match=r"nll_loss\(\): target has the same shape as the "
                                          r"input \(4, 3\), so it looks one-hot.*argmax\(dim=-1\)"):
-        fn(LOGITS, onehot)
+        F.nll_loss(LOGITS, onehot)
+
+
+def test_integer_one_hot_targets_to_cross_entropy():
+    """A float one-hot target is read as class probabilities (as torch >= 1.10); an int64 one
+    is refused where torch says "Expected floating point type for target"."""
+    onehot = np.eye(3, dtype=np.int64)[[0, 1, 2, 1]]
+    with pytest.raises(RuntimeError, match=r"cross_entropy\(\): target has the same shape as the "
+                                           r"input \(4, 3\) but holds integers \(dtype int64\), "
+                                           r"so it looks one-hot encoded.*target.float\(\).*"
+                                           r"target.argmax\(dim=-1\)"):
+        F.cross_entropy(LOGITS, onehot)
+    with pytest.raises(RuntimeError, match="Expected floating point type"):
+        torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(onehot))
 
 
 @pytest.mark.parametrize("label,shown", [(3, "3"), (-1, "-1"), (10, "10")])
