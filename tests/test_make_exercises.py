@@ -202,7 +202,7 @@ def _one_question(answer: str) -> nbformat.NotebookNode:
 def test_generate_executes_both_notebooks_and_check_compares_outputs(tmp_path, capsys):
     solution = tmp_path / "solutions" / "99_demo.ipynb"
     solution.parent.mkdir()
-    nbformat.write(_one_question("0.25"), solution)
+    nbformat.write(_one_question("1.5 ** 10"), solution)
     exercises = tmp_path / "exercises"
     target = mx.generate(solution, exercises)
     assert "99_demo.ipynb: generated from" in capsys.readouterr().out
