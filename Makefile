@@ -85,6 +85,12 @@ bench: setup  ## time minidl against hand-written NumPy, PyTorch, DeZero and mic
 	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('dezero', 'micrograd', 'threadpoolctl')))" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python benchmarks/bench.py
 
+.PHONY: lint
+lint:  ## ruff (style, imports, bugbear, pyupgrade) and mypy on the package, as configured in pyproject.toml
+	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('ruff', 'mypy')))" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lint]"
+	$(BIN)/python -m ruff check minidl
+	$(BIN)/python -m mypy
+
 .PHONY: times
 times:  ## estimated learner time per notebook (the method is in tools/lesson_time.py)
 	@$(PYTHON) tools/lesson_time.py notebooks/*.ipynb

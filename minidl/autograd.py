@@ -63,7 +63,7 @@ class Function:
     def backward(ctx, grad): raise NotImplementedError  # noqa: E704
 
     @classmethod
-    def apply(cls, *inputs, **constants) -> "Tensor":
+    def apply(cls, *inputs, **constants) -> Tensor:
         ctx = cls()
         arrays, needs_grad = [], False
         for x in inputs:
@@ -94,7 +94,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
-def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
+def _seed(root: Tensor, grad, caller: str) -> np.ndarray:
     """The gradient to start from: ones for a scalar, else the caller's, checked."""
     if not root.requires_grad:
         raise RuntimeError(f"{caller}(): this tensor does not require grad and has no grad_fn. "
@@ -112,7 +112,7 @@ def _seed(root: "Tensor", grad, caller: str) -> np.ndarray:
     return grad
 
 
-def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=None) -> None:
+def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, wanted=None) -> None:
     """Propagate d(root)/d(root) = grad back through the graph. Each op's record sums the
     gradient of its own output (`out_grad`) and waits in a heap until it is the latest op
     left: every op is stamped when it runs, after the ops of its inputs, so by then all its
@@ -162,7 +162,7 @@ def _chain_rule(root: "Tensor", grad: np.ndarray, retain_graph: bool, wanted=Non
         raise
 
 
-def _reach_leaf(leaf: "Tensor", g: np.ndarray, wanted, passed_on: bool = True) -> None:
+def _reach_leaf(leaf: Tensor, g: np.ndarray, wanted, passed_on: bool = True) -> None:
     """Add g to leaf.grad (in the leaf's dtype), or to wanted[id(leaf)] if it is wanted. A leaf
     owns its .grad: g is copied if others may hold it (passed on unchanged by an op, or a view)."""
     if wanted is not None:
@@ -176,12 +176,12 @@ def _reach_leaf(leaf: "Tensor", g: np.ndarray, wanted, passed_on: bool = True) -
     leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
-def backward(root: "Tensor", grad=None, retain_graph: bool = False) -> None:
+def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires a gradient."""
     _chain_rule(root, _seed(root, grad, "backward"), retain_graph)
 
 
-def grad(output: "Tensor", inputs, grad_output=None, retain_graph: bool = False) -> tuple:
+def grad(output: Tensor, inputs, grad_output=None, retain_graph: bool = False) -> tuple:
     """d(output)/d(t) for each tensor t in `inputs` (leaves or intermediate results), as
     `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
     A tensor that `output` does not depend on gets zeros."""

@@ -1,7 +1,7 @@
 """Derivatives three ways: by autodiff, by central differences, and a check that they agree."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -44,7 +44,8 @@ def derivative(f: Callable, x) -> np.ndarray:
 
 
 def numerical_derivative(f: Callable, x, eps: float = 1e-6) -> np.ndarray:
-    r"""Central differences in float64: $f'(x) \approx \frac{f(x + \epsilon) - f(x - \epsilon)}{2\epsilon}$."""
+    r"""Central differences in float64:
+    $f'(x) \approx \frac{f(x + \epsilon) - f(x - \epsilon)}{2\epsilon}$."""
     arr = _float_array(x, "numerical_derivative").astype(np.float64)
     up, down = _array(f(Tensor(arr + eps))), _array(f(Tensor(arr - eps)))
     return (up.astype(np.float64) - down.astype(np.float64)) / (2 * eps)

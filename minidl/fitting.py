@@ -15,8 +15,8 @@ all at once, and records every seed's loss at every epoch.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -140,7 +140,8 @@ def _grid_search(x: np.ndarray, y: np.ndarray, grids: list[np.ndarray],
     """Minimum MSE over every knot combination on `grids` (one grid per unit), from the normal
     equations: RSS = y·y - b·G⁺b, with G = AᵀA and b = Aᵀy assembled from precomputed
     dot products."""
-    cols = [_leaky(s * (x[:, None] - g), negative_slope) for s, g in zip(signs, grids)]  # (n, G)
+    cols = [_leaky(s * (x[:, None] - g), negative_slope)  # (n, G)
+            for s, g in zip(signs, grids, strict=True)]
     mesh = np.meshgrid(*[np.arange(len(g)) for g in grids], indexing="ij")
     idx = [m.ravel() for m in mesh]
     h = len(grids)
@@ -155,7 +156,8 @@ def _grid_search(x: np.ndarray, y: np.ndarray, grids: list[np.ndarray],
     coef = np.einsum("pij,pj->pi", np.linalg.pinv(gram, hermitian=True), rhs)
     rss = y @ y - np.einsum("pi,pi->p", coef, rhs)
     best = int(np.argmin(rss))
-    return tuple(float(g[i[best]]) for g, i in zip(grids, idx)), float(rss[best] / x.size)
+    knots = tuple(float(g[i[best]]) for g, i in zip(grids, idx, strict=True))
+    return knots, float(rss[best] / x.size)
 
 
 def best_kink_fit(x: ArrayLike, y: ArrayLike, n_hidden: int = 2,
@@ -330,5 +332,5 @@ def train_seeds(x: ArrayLike, y: ArrayLike, seeds: Iterable[int], hidden: int = 
     curves[epochs] = per_seed_mse().data
     losses = curves[epochs].copy()
     final = [{n: t.data[i].astype(np.float64).reshape(initial[i][n].shape)
-              for n, t in zip(_NAMES, stacked)} for i in range(len(seeds))]
+              for n, t in zip(_NAMES, stacked, strict=True)} for i in range(len(seeds))]
     return SeedRuns(seeds, losses, initial, final, curves)

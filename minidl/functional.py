@@ -13,8 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import _special
-from ._validate import (as_tensor, check_class_targets, check_dim, check_reduction,
-                        check_same_shape)
+from ._validate import as_tensor, check_class_targets, check_dim, check_reduction, check_same_shape
 from .autograd import Function
 from .errors import RuntimeTypeError, RuntimeValueError
 from .tensor import Tensor
@@ -223,7 +222,8 @@ class Linear(Function):
         x_in, w_in, b_in = ctx.inputs  # x and w are Tensors; b a Tensor or None
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         return (g @ w if x_in.requires_grad else None,
-                g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x) if w_in.requires_grad else None,
+                g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
+                if w_in.requires_grad else None,
                 _ones(len(g2), g2.dtype) @ g2 if b_in is not None and b_in.requires_grad else None)
 
 
@@ -258,7 +258,8 @@ def tanh(input) -> Tensor:
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    r"""$\frac{1}{\beta}\log(1 + e^{\beta x})$ (just $x$ once $\beta x$ > threshold); derivative $\sigma(\beta x)$."""
+    r"""$\frac{1}{\beta}\log(1 + e^{\beta x})$ (just $x$ once $\beta x$ > threshold);
+    derivative $\sigma(\beta x)$."""
     return Softplus.apply(as_tensor(input, "softplus"), beta=beta, threshold=threshold)
 
 
@@ -268,7 +269,8 @@ def elu(input, alpha: float = 1.0) -> Tensor:
 
 
 def selu(input) -> Tensor:
-    r"""$\lambda\,\mathrm{elu}(x, \alpha)$ with $\alpha \approx 1.6733$, $\lambda \approx 1.0507$ (self-normalising)."""
+    r"""$\lambda\,\mathrm{elu}(x, \alpha)$ with $\alpha \approx 1.6733$, $\lambda \approx 1.0507$
+    (self-normalising)."""
     return Elu.apply(as_tensor(input, "selu"), alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
@@ -286,13 +288,15 @@ def silu(input) -> Tensor:
 
 
 def softmax(input, dim: int = -1) -> Tensor:
-    r"""$p_i = e^{x_i} / \sum_j e^{x_j}$ along `dim`; $\partial p_i/\partial x_j = p_i(\delta_{ij} - p_j)$."""
+    r"""$p_i = e^{x_i} / \sum_j e^{x_j}$ along `dim`;
+    $\partial p_i/\partial x_j = p_i(\delta_{ij} - p_j)$."""
     x = as_tensor(input, "softmax")
     return Softmax.apply(x, dim=check_dim("softmax", x, dim))
 
 
 def log_softmax(input, dim: int = -1) -> Tensor:
-    r"""$x_i - \log\sum_j e^{x_j}$, computed as $(x_i - m) - \log\sum_j e^{x_j - m}$, $m = \max_j x_j$."""
+    r"""$x_i - \log\sum_j e^{x_j}$, computed as $(x_i - m) - \log\sum_j e^{x_j - m}$,
+    $m = \max_j x_j$."""
     x = as_tensor(input, "log_softmax")
     return LogSoftmax.apply(x, dim=check_dim("log_softmax", x, dim))
 
@@ -552,7 +556,8 @@ def l1_loss(input, target, *, reduction: str = "mean") -> Tensor:
 
 
 def huber_loss(input, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    r"""$\frac12 d^2$ if $|d| < \delta$ else $\delta(|d| - \frac12\delta)$, $d = x - y$; gradient $\mathrm{clip}(d, -\delta, \delta)$."""
+    r"""$\frac12 d^2$ if $|d| < \delta$ else $\delta(|d| - \frac12\delta)$, $d = x - y$;
+    gradient $\mathrm{clip}(d, -\delta, \delta)$."""
     x, t = _loss_inputs("huber_loss", input, target, reduction)
     if not delta > 0:
         raise RuntimeValueError(f"huber_loss(): delta must be positive, but got {delta!r}.")
@@ -560,7 +565,8 @@ def huber_loss(input, target, *, reduction: str = "mean", delta: float = 1.0) ->
 
 
 def binary_cross_entropy(input, target, *, reduction: str = "mean") -> Tensor:
-    r"""$-[y \log p + (1 - y)\log(1 - p)]$ for probabilities $p$ (logs clamped at -100, as torch)."""
+    r"""$-[y \log p + (1 - y)\log(1 - p)]$ for probabilities $p$ (logs clamped at -100, as
+    torch)."""
     p, t = _loss_inputs("binary_cross_entropy", input, target, reduction)
     for name, v in (("input", p.data), ("target", t.data)):
         with np.errstate(invalid="ignore"):
@@ -664,7 +670,8 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
 
 
 def kl_div(input, target, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
-    r"""$\sum y (\log y - x)$ for log-probabilities $x$ and probabilities $y$ (torch's argument order).
+    r"""$\sum y (\log y - x)$ for log-probabilities $x$ and probabilities $y$ (torch's argument
+    order).
     reduction='batchmean' divides by the batch size and gives the true KL divergence."""
     check_reduction("kl_div", reduction, ("mean", "batchmean", "sum", "none"))
     x = as_tensor(input, "kl_div")

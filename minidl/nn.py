@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from . import functional as F
 from ._validate import as_tensor
 from .errors import RuntimeValueError
-from .tensor import Tensor
 from .random import generator
+from .tensor import Tensor
 
 
 class Module:
@@ -40,7 +40,7 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
-    def children(self) -> list[tuple[str, "Module"]]:
+    def children(self) -> list[tuple[str, Module]]:
         return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
 
     def extra_repr(self) -> str:
@@ -54,7 +54,8 @@ class Module:
 
 
 class Linear(Module):
-    r"""$y = x W^\top + b$; W and b drawn from U(-k, k), $k = 1/\sqrt{\text{in\_features}}$ (torch's default)."""
+    r"""$y = x W^\top + b$; W and b drawn from U(-k, k), $k = 1/\sqrt{\text{in\_features}}$
+    (torch's default)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype=np.float32):

@@ -13,31 +13,7 @@ import numpy as np
 
 from .autograd import Function
 from .errors import IndexValueError, RuntimeTypeError, RuntimeValueError
-from .tensor import Tensor
-
-
-def unwrap(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def shape_arg(shape: tuple) -> tuple:
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-
-
-def tensor_repr(t: Tensor) -> str:
-    d = t.data
-    integral = d.dtype.kind != "f" or bool(np.all(np.isfinite(d) & (d == np.round(d))))
-    body = np.array2string(d, precision=4, separator=", ", prefix="tensor(",
-                           floatmode="maxprec" if integral else "fixed")
-    extras = []
-    if t.data.dtype not in (np.float32, np.int64, np.bool_):
-        extras.append(f"dtype={t.data.dtype}")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn={t.grad_fn!r}")
-    elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return f"tensor({', '.join([body] + extras)})"
-
+from .tensor import Tensor, unwrap
 
 # --------------------------------------------------------------------------- type promotion
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # torch's order: bool < integer < floating
@@ -74,6 +50,7 @@ def result_type(*operands) -> np.dtype:
     for dt in reversed(groups):  # numbers first: a higher rank wins unless its category is lower
         if dt is not None and (out is None or _CATEGORY[dt.kind] >= _CATEGORY[out.kind]):
             out = dt
+    assert out is not None, "result_type() needs at least one operand"
     return out
 
 
@@ -85,16 +62,16 @@ def promote(*operands, floating: bool = False):
     and call this only for float64 (so a 0-d int64 tensor still widens an int32 one, and a 0-d
     float32 one a float16 one, as in NumPy: rare mixes, not worth a check on every op). Arrays
     are cast; NumPy scalars become Python numbers, which NumPy does not let widen an array."""
-    operands = [np.asarray(x, np.float32 if np.asarray(x).dtype == np.float64 else None)
-                if isinstance(x, (list, tuple)) else x for x in operands]
-    dtype = result_type(*(x for x in operands if x is not None))
+    given = [np.asarray(x, np.float32 if np.asarray(x).dtype == np.float64 else None)
+             if isinstance(x, (list, tuple)) else x for x in operands]
+    dtype = result_type(*(x for x in given if x is not None))
     if floating and dtype.kind != "f":
         dtype = np.dtype(np.float32)
     if all(x is None or isinstance(x, np.ndarray) and x.dtype == dtype or type(x) in (int, float)
-           and (dtype.kind == "f" or type(x) is int) for x in operands):
+           and (dtype.kind == "f" or type(x) is int) for x in given):
         return None
     return [x if x is None else x.astype(dtype, copy=False) if isinstance(x, np.ndarray) else
-            dtype.type(x).item() for x in operands]
+            dtype.type(x).item() for x in given]
 
 
 def floating(a: np.ndarray) -> np.ndarray:
@@ -500,7 +477,7 @@ class Max(Function):
     """Max over `dim` (all dims if None); the gradient is shared equally between tied maxima,
     as torch's amax and max() without a dim."""
 
-    reduce = np.maximum
+    reduce: np.ufunc = np.maximum
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
@@ -539,8 +516,9 @@ class TakeAlong(Function):
         return out
 
 
-MaxResult = namedtuple("max", ["values", "indices"])
-MinResult = namedtuple("min", ["values", "indices"])
+# named as torch.return_types.max / .min, so they print as torch's do
+MaxResult = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
+MinResult = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
 
 
 def extreme(t: Tensor, dim, keepdim: bool, fn: str):
@@ -734,8 +712,9 @@ def torch_index(index) -> tuple:
     if not any(ints) or not any(isinstance(i, list) or isinstance(i, np.ndarray) and i.ndim
                                 for i in index):
         return index, None
-    first, rest = [], []
-    for i, is_int in zip(index, ints):
+    first: list = []
+    rest: list = []
+    for i, is_int in zip(index, ints, strict=True):
         if is_int:
             first.append(i)
         elif i is None:

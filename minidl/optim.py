@@ -1,7 +1,7 @@
 """Optimizers with torch's exact update rules (torch.optim.SGD and torch.optim.Adam)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -27,7 +27,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    r"""$v \leftarrow \mu v + g$ (v = g on the first step), $p \leftarrow p - \eta v$; plain SGD when $\mu = 0$."""
+    r"""$v \leftarrow \mu v + g$ (v = g on the first step), $p \leftarrow p - \eta v$;
+    plain SGD when $\mu = 0$."""
 
     def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0):
@@ -70,7 +71,7 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.betas
         bias1, bias2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for p, m, v in zip(self.params, self.m, self.v):
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
             if p.grad is None:
                 continue
             g = p.grad.data

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numbers
 import operator
 import sys
-from typing import Generic, Iterable, Iterator, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import Generic, TypeVar
 
 __all__ = ["progress"]
 

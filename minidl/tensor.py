@@ -5,9 +5,16 @@ autograd.py.
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from .errors import RuntimeValueError
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import RuntimeTypeError, RuntimeValueError
+from .random import generator
+
+if TYPE_CHECKING:
+    from .autograd import Function
 
 
 def _comparison(ufunc):
@@ -27,8 +34,12 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # so `ndarray + Tensor` dispatches to Tensor.__radd__
+    data: np.ndarray
+    grad: Tensor | None  # d(output)/d(this), set by backward() on a leaf
+    requires_grad: bool
+    grad_fn: Function | None  # the op that made this tensor; None for a leaf
 
-    def __init__(self, data: np.ndarray, requires_grad: bool = False):
+    def __init__(self, data: ArrayLike, requires_grad: bool = False):
         self.data = data if type(data) is np.ndarray else np.asarray(data)
         self.grad = None
         self.requires_grad = requires_grad
@@ -96,10 +107,10 @@ class Tensor:
                             "index (as in torch).")
         return int(self.data.item())
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         return Tensor(self.data)
 
-    def requires_grad_(self, flag: bool = True) -> "Tensor":
+    def requires_grad_(self, flag: bool = True) -> Tensor:
         self.requires_grad = flag
         return self
 
@@ -107,10 +118,10 @@ class Tensor:
         autograd.backward(self, grad, retain_graph)
 
     def __repr__(self) -> str:
-        return ops.tensor_repr(self)
+        return tensor_repr(self)
 
     # --- dtype ----------------------------------------------------------------------------
-    def to(self, dtype) -> "Tensor":
+    def to(self, dtype) -> Tensor:
         """This tensor in `dtype` (itself if it already is); 'cpu' is accepted and changes
         nothing. Only a floating-point result keeps the gradient, as in torch."""
         if isinstance(dtype, str) and dtype.startswith(("cpu", "cuda", "mps")):
@@ -124,12 +135,6 @@ class Tensor:
         if dtype.kind == "f":
             return ops.Cast.apply(self, dtype=dtype)
         return Tensor(self.data.astype(dtype))
-
-    def float(self): return self.to(np.float32)
-    def double(self): return self.to(np.float64)
-    def long(self): return self.to(np.int64)
-    def int(self): return self.to(np.int32)
-    def bool(self): return self.to(np.bool_)
 
     # --- arithmetic (the Functions live in ops.py) --------------------------------------
     def __add__(self, other): return ops.Add.apply(self, other)
@@ -161,12 +166,16 @@ class Tensor:
 
     def __invert__(self): return Tensor(~self.data)
 
-    def any(self) -> "Tensor": return Tensor(np.any(self.data))
-    def all(self) -> "Tensor": return Tensor(np.all(self.data))
+    def any(self) -> Tensor: return Tensor(np.any(self.data))
+    def all(self) -> Tensor: return Tensor(np.all(self.data))
 
     # --- reductions ------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False): return ops.Sum.apply(self, dim=dim, keepdim=keepdim)
-    def mean(self, dim=None, keepdim: bool = False): return ops.Mean.apply(self, dim=dim, keepdim=keepdim)
+    def sum(self, dim=None, keepdim: bool = False):
+        return ops.Sum.apply(self, dim=dim, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False):
+        return ops.Mean.apply(self, dim=dim, keepdim=keepdim)
+
     def max(self, dim=None, keepdim: bool = False): return ops.extreme(self, dim, keepdim, "max")
     def min(self, dim=None, keepdim: bool = False): return ops.extreme(self, dim, keepdim, "min")
     def amax(self, dim=(), keepdim: bool = False): return ops.amax(self, dim, keepdim, "amax")
@@ -211,15 +220,83 @@ class Tensor:
     clip = clamp
 
     # --- shape -------------------------------------------------------------------------------
-    def reshape(self, *shape): return ops.Reshape.apply(self, shape=ops.shape_arg(shape))
+    def reshape(self, *shape): return ops.Reshape.apply(self, shape=shape_arg(shape))
     view = reshape
     def transpose(self, dim0: int, dim1: int): return ops.Transpose.apply(self, dims=(dim0, dim1))
-    def permute(self, *dims): return ops.Permute.apply(self, dims=ops.shape_arg(dims))
-    def expand(self, *sizes): return ops.Expand.apply(self, shape=ops.shape_arg(sizes))
+    def permute(self, *dims): return ops.Permute.apply(self, dims=shape_arg(dims))
+    def expand(self, *sizes): return ops.Expand.apply(self, shape=shape_arg(sizes))
     def unsqueeze(self, dim: int): return ops.unsqueeze(self, dim)
     def squeeze(self, dim=None): return ops.squeeze(self, dim)
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         return ops.flatten(self, start_dim, end_dim)
+
+    # --- dtype shortcuts, last: in the class body they shadow the builtins bool, int, float
+    def float(self): return self.to(np.float32)
+    def double(self): return self.to(np.float64)
+    def long(self): return self.to(np.int64)
+    def int(self): return self.to(np.int32)
+    def bool(self): return self.to(np.bool_)
+
+
+
+def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
+    """Build a Tensor, as torch.tensor: Python floats become float32, float64 arrays stay
+    float64, integers stay integers (labels)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if type(data).__module__.split(".")[0] == "torch":
+        raise TypeError("tensor(): got a torch.Tensor. Convert it with "
+                        "minidl.tensor(t.detach().numpy()).")
+    arr = np.array(data, dtype=dtype)  # a copy, as torch.tensor makes
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor(): expected numbers (a number, list or array), but got "
+                        f"{type(data).__name__} with dtype {arr.dtype}.")
+    if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
+        arr = arr.astype(np.float32)
+    if requires_grad and arr.dtype.kind != "f":
+        raise RuntimeTypeError(f"tensor(): only floating-point tensors can require gradients, "
+                               f"but the data has dtype {arr.dtype}. Pass floats (e.g. [1.0, 2.0]) "
+                               f"or dtype=minidl.float32.")
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def zeros(*shape, requires_grad: bool = False, dtype=np.float32) -> Tensor:
+    return Tensor(np.zeros(shape_arg(shape), dtype=dtype), requires_grad)
+
+
+def ones(*shape, requires_grad: bool = False, dtype=np.float32) -> Tensor:
+    return Tensor(np.ones(shape_arg(shape), dtype=dtype), requires_grad)
+
+
+def randn(*shape, requires_grad: bool = False, dtype=np.float32) -> Tensor:
+    return Tensor(generator().standard_normal(shape_arg(shape)).astype(dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype=np.float32) -> Tensor:
+    return Tensor(np.linspace(start, end, steps, dtype=dtype))
+
+
+def unwrap(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def shape_arg(shape: tuple) -> tuple:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def tensor_repr(t: Tensor) -> str:
+    d = t.data
+    integral = d.dtype.kind != "f" or bool(np.all(np.isfinite(d) & (d == np.round(d))))
+    body = np.array2string(d, precision=4, separator=", ", prefix="tensor(",
+                           floatmode="maxprec" if integral else "fixed")
+    extras = []
+    if t.data.dtype not in (np.float32, np.int64, np.bool_):
+        extras.append(f"dtype={t.data.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn={t.grad_fn!r}")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return f"tensor({', '.join([body] + extras)})"
 
 
 def _correction(unbiased, correction):

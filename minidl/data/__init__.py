@@ -2,8 +2,8 @@
 8x8 handwritten digits, a train/test split and a mini-batch iterator."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -67,7 +67,8 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25,
     if len(X) != len(y):
         raise ValueError(f"train_test_split(): X has {len(X)} rows but y has {len(y)}.")
     if not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split(): test_fraction must be in (0, 1), got {test_fraction}.")
+        raise ValueError(f"train_test_split(): test_fraction must be in (0, 1), "
+                         f"got {test_fraction}.")
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(len(X) * test_fraction))
     test, train = order[:n_test], order[n_test:]

@@ -3,7 +3,24 @@
 
 `progress()` reports which questions are passed, read from the saved notebooks on disk.
 """
-from ._core import (MARKS, ChoiceQuestion, NotAttempted, NumberQuestion,  # noqa: F401
-                    Question, Result, Wrong, as_array, as_choice, as_number, as_numbers, call,
-                    expect_calls, expect_close)
-from ._progress import Progress, notebook_status, progress  # noqa: F401
+from ._core import (
+    MARKS,
+    ChoiceQuestion,
+    NotAttempted,
+    NumberQuestion,
+    Question,
+    Result,
+    Wrong,
+    as_array,
+    as_choice,
+    as_number,
+    as_numbers,
+    call,
+    expect_calls,
+    expect_close,
+)
+from ._progress import Progress, notebook_status, progress
+
+__all__ = ["MARKS", "ChoiceQuestion", "NotAttempted", "NumberQuestion", "Question", "Result",
+           "Wrong", "as_array", "as_choice", "as_number", "as_numbers", "call", "expect_calls",
+           "expect_close", "Progress", "notebook_status", "progress"]

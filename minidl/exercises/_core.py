@@ -11,8 +11,9 @@ import copy
 import inspect
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def call(fn: Callable, *args, name: str | None = None, **kwargs) -> Any:
                     f"see where.") from None
     if result is None and _still_stub(fn):
         raise NotAttempted
-    for arg_name, a, before in zip(_parameter_names(fn, len(args)), args, originals):
+    for arg_name, a, before in zip(_parameter_names(fn, len(args)), args, originals, strict=False):
         arr, old = (a.data, before.data) if isinstance(a, Tensor) else (a, before)
         if isinstance(arr, np.ndarray) and not _same(arr, old):
             raise Wrong(f"{name}({shown}) changed its input {arg_name} in place"
@@ -206,7 +207,8 @@ def expect_calls(fn: Callable, name: str, cases: list[tuple[tuple, Any]], nudge:
         got = call(fn, *args, name=name)
         why = next((text for wrong, text in mistakes if _matches(got, wrong(*args))), nudge)
         # the first array argument shaped like the result names the failing input
-        x, x_name = next(((a, n) for a, n in zip(args, _parameter_names(fn, len(args)))
+        names = _parameter_names(fn, len(args))
+        x, x_name = next(((a, n) for a, n in zip(args, names, strict=False)
                           if isinstance(a, np.ndarray) and a.shape == np.shape(expected)),
                          (None, "x"))
         expect_close(got, expected, f"{name}({', '.join(describe(a) for a in args)})", why,
@@ -287,7 +289,7 @@ class Result(int):
     `assert`, `==` and sums, but shows nothing as the last line of a notebook cell, where the
     printed verdict already says it all (compare with `bool(result)`, not with `is True`)."""
 
-    def __new__(cls, ok: bool) -> "Result":
+    def __new__(cls, ok: bool) -> Result:
         return super().__new__(cls, bool(ok))
 
     def __repr__(self) -> str:

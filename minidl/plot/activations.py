@@ -9,7 +9,7 @@ its derivative (by autodiff, `minidl.derivative`) itself.
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -116,7 +116,7 @@ def activation_gallery(x, curves: Mapping[str, tuple], *, ncols: int = 4,
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
                              sharex=True, squeeze=False)
     flat = axes.ravel()
-    for ax, (name, (y, dy)) in zip(flat, drawn.items()):
+    for ax, (name, (y, dy)) in zip(flat, drawn.items(), strict=False):
         _draw(xs, y, dy, ax=ax)
         ax.set_title(name, fontsize=10)
     for ax in flat[len(drawn):]:

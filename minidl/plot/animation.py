@@ -14,7 +14,7 @@ so nbval compares only its text line (frames, size, timing), which is the same o
 from __future__ import annotations
 
 import io
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg

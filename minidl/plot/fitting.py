@@ -5,7 +5,7 @@ history is a list of `(epoch, snapshot, loss)` tuples.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -63,7 +63,7 @@ def plot_relu_decomposition(grid, z, relu_z, weighted, output, *, x, y, knots=()
     axes[2].plot(x, y, ".", color="0.6", ms=3, label="data $y=x^2$")
     axes[2].plot(grid, output, color="tab:red", lw=2, label="network")
     titles = ("1. hidden pre-activations", "2. after ReLU", "3. weighted sum + bias")
-    for ax, title in zip(axes, titles):
+    for ax, title in zip(axes, titles, strict=False):
         ax.set_title(title)
         ax.set_xlabel("x")
         ax.legend()
@@ -83,7 +83,7 @@ def plot_training_snapshots(history: Sequence[tuple], x, y,
     grid = np.linspace(x.min(), x.max(), 401)
     fig, axes = plt.subplots(1, len(epochs), figsize=(2.5 * len(epochs), 2.6),
                              sharey=True)
-    for ax, e in zip(np.atleast_1d(axes), epochs):
+    for ax, e in zip(np.atleast_1d(axes), epochs, strict=False):
         params, loss = by_epoch[e]
         _draw_fit(ax, params, x, y, grid)
         ax.set_title(f"epoch {e}: MSE {loss:.4f}", fontsize="medium")
@@ -117,7 +117,8 @@ def animate_training(history: Sequence[tuple], x, y, figsize=(6, 3.6), interval:
     def draw(frame: int) -> None:
         epoch, params, loss = history[frame]
         line.set_data(grid, fitting.network_output(params, grid))
-        for art, k in zip(knot_lines, fitting.knots(params["0.weight"], params["0.bias"])):
+        knots = fitting.knots(params["0.weight"], params["0.bias"])
+        for art, k in zip(knot_lines, knots, strict=False):
             art.set_xdata([k, k] if grid[0] < k < grid[-1] else [np.nan, np.nan])
         ax.set_title(f"epoch {epoch}: MSE {loss:.4f}")
 
@@ -185,7 +186,7 @@ def plot_kink_fit(x, y, fit: fitting.KinkFit, polyline_mse: float | None = None,
     grid = np.linspace(x.min(), x.max(), 401)
     ax.plot(x, y, ".", color="0.6", ms=3, label="data $y=x^2$")
     ax.plot(grid, fit(grid), color="tab:red", lw=2, label=f"best fit: MSE {fit.mse:.4f}")
-    for k, s in zip(fit.knots, fit.signs):
+    for k, s in zip(fit.knots, fit.signs, strict=True):
         ax.axvline(k, color="0.3", ls=":", lw=1)
         ax.annotate("→" if s > 0 else "←", (k, 0.95), xycoords=("data", "axes fraction"),
                     ha="center")

@@ -13,8 +13,8 @@ before `backward()` (which frees the graph) or after `backward(retain_graph=True
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -111,7 +111,8 @@ def _grads(root: Tensor, nodes: dict, order: list, caller: str) -> dict:
                          f"Create the inputs with requires_grad=True before computing it.")
     tensors = [nodes[k].obj for k in order
                if nodes[k].kind == "tensor" and nodes[k].obj.requires_grad]
-    return {("t", id(t)): g.data for t, g in zip(tensors, grad(root, tensors, retain_graph=True))}
+    grads = grad(root, tensors, retain_graph=True)
+    return {("t", id(t)): g.data for t, g in zip(tensors, grads, strict=True)}
 
 
 def upstream_grads(output: Tensor, tensors: Sequence[Tensor]) -> list[np.ndarray]:
@@ -177,8 +178,8 @@ def graph_text(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
                show_grad: bool = False) -> str:
     """The graph of `tensor` as an indented tree, output first, each tensor with the op that
     made it, its shape, its value (if it has at most 4 elements) and, with show_grad=True,
-    d output / d node (the output must be a scalar). `names` maps labels to tensors, e.g. {"x": x}. A sub-result used twice
-    is expanded once and then marked "(shared, see above)".
+    d output / d node (the output must be a scalar). `names` maps labels to tensors, e.g.
+    {"x": x}. A sub-result used twice is expanded once and then marked "(shared, see above)".
     """
     names, nodes, _, grads = _prepare(tensor, names, show_grad, "graph_text")
     lines, seen = [], set()
@@ -234,7 +235,7 @@ def _layout(nodes: dict, order: list, root_key) -> dict:
                 stack.append(k)
     for c in set(col.values()):
         keys = sorted((k for k in col if col[k] == c), key=lambda k: row[k])
-        for a, b in zip(keys, keys[1:]):
+        for a, b in zip(keys, keys[1:], strict=False):
             row[b] = max(row[b], row[a] + 1)
     return {k: (col[k], row[k]) for k in nodes}
 

@@ -5,7 +5,7 @@ gradients, a loss landscape, a Jacobian) are computed in the lessons' own cells.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -70,8 +70,8 @@ def plot_loss_landscape(w, b, loss: np.ndarray, minimum: tuple[float, float] | N
     fig, ax = plt.subplots(figsize=(6, 4))
     hi = loss.max()
     lo = loss.min() if loss.min() > 0 else 1e-6 * hi  # log levels need a positive floor
-    cs = ax.contourf(w, b, np.maximum(loss, lo), levels=np.geomspace(lo, hi, levels), norm=LogNorm(),
-                     cmap="viridis", extend="min")
+    cs = ax.contourf(w, b, np.maximum(loss, lo), levels=np.geomspace(lo, hi, levels),
+                     norm=LogNorm(), cmap="viridis", extend="min")
     fig.colorbar(cs, ax=ax, label="MSE (log scale)", format="%.3g")
     if path is not None:
         path = np.asarray(path)

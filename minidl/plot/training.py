@@ -1,7 +1,7 @@
 """Figures for training experiments: curves per epoch and final scores per run."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -89,7 +89,7 @@ def plot_run_scores(scores: Mapping[str, Sequence[float]], ylabel: str = "test a
         values[name] = arr
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
-    for i, (name, arr) in enumerate(values.items()):
+    for i, arr in enumerate(values.values()):
         ax.plot(np.full(arr.size, i - 0.08), arr, "o", color=f"C{i}", alpha=0.6)
         std = arr.std(ddof=1) if arr.size > 1 else 0.0
         ax.errorbar(i + 0.08, arr.mean(), yerr=std, fmt="_", color=f"C{i}", capsize=4,

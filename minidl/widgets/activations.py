@@ -60,7 +60,8 @@ def activation_curve(name: str, x, **params: float) -> tuple[np.ndarray, np.ndar
 
 
 def softmax_with_temperature(logits, temperature: float = 1.0) -> np.ndarray:
-    r"""$p_i = e^{z_i/T} / \sum_j e^{z_j/T}$: T → 0 tends to one-hot on the argmax, T → ∞ to uniform."""
+    r"""$p_i = e^{z_i/T} / \sum_j e^{z_j/T}$: T → 0 tends to one-hot on the argmax, T → ∞ to
+    uniform."""
     if not temperature > 0:
         raise ValueError(f"softmax_with_temperature(): temperature must be positive, but got "
                          f"{temperature!r}. Use a small value such as 0.1 for a sharp softmax.")
@@ -78,8 +79,8 @@ def activation_summary(name: str, logits=DEFAULT_LOGITS, **params: float) -> str
         probs = ", ".join(f"{v:.4f}" for v in p)
         return f"softmax(z / T), {shown}: p = [{probs}], entropy {entropy:.4f} nats"
     y, dy = activation_curve(name, SUMMARY_POINTS, **params)
-    values = ", ".join(f"f({x:g}) = {v:.4f}" for x, v in zip(SUMMARY_POINTS, y))
-    slopes = ", ".join(f"f′({x:g}) = {v:.4f}" for x, v in zip(SUMMARY_POINTS, dy))
+    values = ", ".join(f"f({x:g}) = {v:.4f}" for x, v in zip(SUMMARY_POINTS, y, strict=True))
+    slopes = ", ".join(f"f′({x:g}) = {v:.4f}" for x, v in zip(SUMMARY_POINTS, dy, strict=True))
     return f"{name}({shown}): {values}; {slopes}"
 
 
