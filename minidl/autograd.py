@@ -1,17 +1,24 @@
-"""The autodiff core: `Function`, reverse-mode `backward`, `no_grad` (Tensor is in tensor.py).
+"""The autodiff core: `Function`, reverse-mode `backward` and `grad`, `no_grad`.
 Every differentiable op is a `Function` subclass with two static methods:
     forward(ctx, *arrays, **constants) -> array       # NumPy in, NumPy out
     backward(ctx, grad) -> grad or tuple of grads      # one per positional input
 
 `Function.apply` unwraps Tensors, runs `forward` and, when an input requires a gradient, records
-the call (the `ctx`) as the output's `grad_fn`. `backward` walks those records latest first; the
-ONE place that undoes broadcasting is `unbroadcast`, called there, so no op thinks about it."""
+the call (the `ctx`) as the output's `grad_fn`. The backward pass keeps its running gradients in
+a dict of its own, so the graph holds no state between passes. The ONE place that undoes
+broadcasting is `unbroadcast`, called there, so no op thinks about it.
+
+Underflow (a value too small for the dtype becoming 0) is NumPy's default and harmless, so the
+engine does not guard against it: code that runs minidl under np.errstate(all="raise") should
+say under="ignore", as the tests do."""
 from __future__ import annotations
 
 from heapq import heappop, heappush
 from itertools import count
 
 import numpy as np
+
+from .tensor import Tensor
 
 _grad_enabled = True
 _stamps = count(1)  # stamps each recorded op: an output is always created after its inputs
@@ -39,19 +46,12 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-def quietly(f, *args, **kwargs):
-    """f(*args) with underflow ignored: values too small for the dtype become 0. Called after f
-    raised FloatingPointError (only under np.errstate(all='raise')); forward/backward are pure,
-    so running one again is safe, and the usual case pays nothing."""
-    with np.errstate(under="ignore"):
-        return f(*args, **kwargs)
-
-
 class Function:
     """Base class of every differentiable op. The instance is the `ctx` of one call."""
 
-    saved_tensors: tuple = ()
-    out_grad = None  # during backward: the summed gradient of this op's output
+    inputs: tuple | None = None  # the call's positional arguments; None once backward freed it
+    stamp: int = 0  # when the call was recorded (see _stamps)
+    saved_tensors: tuple = ()  # what forward kept for backward
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
@@ -72,17 +72,14 @@ class Function:
                 needs_grad = needs_grad or x.requires_grad
             else:
                 arrays.append(x)
-        try:
-            out = Tensor(cls.forward(ctx, *arrays, **constants))
-        except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
-            out = Tensor(quietly(cls.forward, ctx, *arrays, **constants))
+        out = Tensor(cls.forward(ctx, *arrays, **constants))
         if needs_grad and _grad_enabled:  # record the call for backward
             ctx.inputs, ctx.stamp = inputs, next(_stamps)
             out.requires_grad, out.grad_fn = True, ctx
         return out
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        return f"<{type(self).__name__.removesuffix('Fn')}Backward>"
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -95,7 +92,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _seed(root: Tensor, grad, caller: str) -> np.ndarray:
-    """The gradient to start from: ones for a scalar, else the caller's, checked."""
+    """The gradient to start from: ones for a scalar, else a copy of the caller's, checked."""
     if not root.requires_grad:
         raise RuntimeError(f"{caller}(): this tensor does not require grad and has no grad_fn. "
                            f"Create the inputs with requires_grad=True before computing it.")
@@ -105,80 +102,69 @@ def _seed(root: Tensor, grad, caller: str) -> np.ndarray:
                                f"output, but this tensor has shape {root.shape}. Reduce it first "
                                f"(e.g. y.sum()) or pass a gradient of the same shape.")
         return np.array(1, root.data.dtype).reshape(root.data.shape)  # d(root)/d(root)
-    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.shape:
         raise RuntimeError(f"{caller}(): grad has shape {grad.shape} but the tensor has "
                            f"shape {root.shape}; pass a gradient of the tensor's shape.")
     return grad
 
 
-def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, wanted=None) -> None:
-    """Propagate d(root)/d(root) = grad back through the graph. Each op's record sums the
-    gradient of its own output (`out_grad`) and waits in a heap until it is the latest op
-    left: every op is stamped when it runs, after the ops of its inputs, so by then all its
-    consumers have added their share. A gradient reaching a leaf is added to its `.grad`; or,
-    for `grad()`, `wanted` is a dict whose keys are the ids of wanted leaves and of the
-    `grad_fn` of wanted results, and their gradients are stored in it instead. Gradient arrays
-    are never modified in place, so ops may share one (but each leaf gets its own: _reach_leaf)."""
-    if root.grad_fn is None:
-        return _reach_leaf(root, grad, wanted)
+def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, on_leaf,
+                keep_ops: bool = False) -> dict:
+    """Propagate d(root)/d(root) = grad back through the graph, with the running gradients in
+    a dict local to this pass, keyed by the op that made each result (its `grad_fn`). Each op
+    waits in a heap until it is the latest op left: every op is stamped when it runs, after the
+    ops of its inputs, so by then all its consumers have added their share; its entry is then
+    used and dropped (kept with keep_ops, and returned, for grad() of results). A gradient
+    reaching a leaf goes to on_leaf(leaf, g), in the leaf's dtype and in an array the leaf may
+    keep (gradient arrays are never modified in place, so ops may pass one on unchanged)."""
     fn = root.grad_fn
-    fn.out_grad, todo = grad, [(-fn.stamp, fn)]
-    try:
-        while todo:
-            fn = heappop(todo)[1]
-            if fn.inputs is None:
-                raise RuntimeError(
-                    "backward(): this graph was already used by a backward pass and its saved "
-                    "values were freed. Call backward(retain_graph=True) the first time if you "
-                    "need to go through the same graph twice.")
-            g, fn.out_grad = fn.out_grad, None
-            if wanted and id(fn) in wanted:  # the output of fn is a wanted tensor
-                wanted[id(fn)] = g
-            try:
-                in_grads = fn.backward(fn, g)
-            except FloatingPointError:  # underflow under errstate(all='raise'): see quietly()
-                in_grads = quietly(fn.backward, fn, g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            for x, gx in zip(fn.inputs, in_grads):
-                if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
-                    continue
-                if gx.shape != x.data.shape:
-                    gx = unbroadcast(gx, x.data.shape)
-                producer = x.grad_fn
-                if producer is None:
-                    _reach_leaf(x, gx, wanted, gx is g)
-                elif producer.out_grad is None:  # its first share: it joins the heap
-                    producer.out_grad = gx
-                    heappush(todo, (-producer.stamp, producer))
-                else:
-                    producer.out_grad = producer.out_grad + gx
-            if not retain_graph:  # free what backward no longer needs
-                fn.inputs, fn.saved_tensors = None, ()
-    except BaseException:
-        for _, fn in todo:
-            fn.out_grad = None
-        raise
+    if fn is None:
+        on_leaf(root, grad)
+        return {}
+    grads = {fn: grad}
+    todo, take = [(-fn.stamp, fn)], grads.get if keep_ops else grads.pop
+    while todo:
+        fn = heappop(todo)[1]
+        if fn.inputs is None:
+            raise RuntimeError(
+                "backward(): this graph was already used by a backward pass and its saved "
+                "values were freed. Call backward(retain_graph=True) the first time if you "
+                "need to go through the same graph twice.")
+        g = take(fn)
+        in_grads = fn.backward(fn, g)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        # one gradient per positional input; trailing constants may go without
+        for x, gx in zip(fn.inputs, in_grads, strict=False):
+            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+                continue
+            if gx.shape != x.data.shape:
+                gx = unbroadcast(gx, x.data.shape)
+            producer = x.grad_fn
+            if producer is None:  # a leaf
+                if gx.dtype != x.data.dtype or gx is g or gx.base is not None:
+                    gx = gx.astype(x.data.dtype)  # a copy: g or its base may be shared
+                on_leaf(x, gx)
+            elif producer in grads:
+                grads[producer] = grads[producer] + gx
+            else:  # an op reached for the first time joins the heap
+                grads[producer] = gx
+                heappush(todo, (-producer.stamp, producer))
+        if not retain_graph:  # free what backward no longer needs
+            fn.inputs, fn.saved_tensors = None, ()
+    return grads
 
 
-def _reach_leaf(leaf: Tensor, g: np.ndarray, wanted, passed_on: bool = True) -> None:
-    """Add g to leaf.grad (in the leaf's dtype), or to wanted[id(leaf)] if it is wanted. A leaf
-    owns its .grad: g is copied if others may hold it (passed on unchanged by an op, or a view)."""
-    if wanted is not None:
-        if id(leaf) in wanted:
-            wanted[id(leaf)] = g if wanted[id(leaf)] is None else wanted[id(leaf)] + g
-        return
-    if g.dtype != leaf.data.dtype:
-        g = quietly(g.astype, leaf.data.dtype)
-    elif passed_on or g.base is not None:  # the caller's grad, another leaf's, a broadcast...
-        g = g.copy()
+def _add_to_grad(leaf: Tensor, g: np.ndarray) -> None:
+    """The leaf rule of backward(): gradients accumulate into `.grad`, which the leaf owns."""
     leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
 def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires a gradient."""
-    _chain_rule(root, _seed(root, grad, "backward"), retain_graph)
+    """Accumulate d(root)/d(leaf) into `leaf.grad` (in the leaf's dtype) for every leaf that
+    requires a gradient."""
+    _chain_rule(root, _seed(root, grad, "backward"), retain_graph, _add_to_grad)
 
 
 def grad(output: Tensor, inputs, grad_output=None, retain_graph: bool = False) -> tuple:
@@ -186,11 +172,13 @@ def grad(output: Tensor, inputs, grad_output=None, retain_graph: bool = False) -
     `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
     A tensor that `output` does not depend on gets zeros."""
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    keys = [id(t) if t.grad_fn is None else id(t.grad_fn) for t in inputs]
-    wanted = dict.fromkeys(keys)
-    _chain_rule(output, _seed(output, grad_output, "grad"), retain_graph, wanted)
-    return tuple(Tensor(np.zeros_like(t.data) if wanted[k] is None else
-                        np.array(wanted[k], dtype=t.data.dtype)) for t, k in zip(inputs, keys))
+    found: dict = {}  # d(output)/d(leaf) and, below, d(output)/d(result) keyed by its grad_fn
 
+    def on_leaf(leaf: Tensor, g: np.ndarray) -> None:
+        found[leaf] = found[leaf] + g if leaf in found else g
 
-from .tensor import Tensor  # noqa: E402  (Tensor needs backward, defined above)
+    seed = _seed(output, grad_output, "grad")
+    found.update(_chain_rule(output, seed, retain_graph, on_leaf, keep_ops=True))
+    nodes = [t if t.grad_fn is None else t.grad_fn for t in inputs]
+    return tuple(Tensor(np.array(found[n], dtype=t.data.dtype) if n in found else
+                        np.zeros_like(t.data)) for t, n in zip(inputs, nodes, strict=True))
