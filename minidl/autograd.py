@@ -116,8 +116,8 @@ def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, on_leaf,
     waits in a heap until it is the latest op left: every op is stamped when it runs, after the
     ops of its inputs, so by then all its consumers have added their share; its entry is then
     used and dropped (kept with keep_ops, and returned, for grad() of results). A gradient
-    reaching a leaf goes to on_leaf(leaf, g), in the leaf's dtype and in an array the leaf may
-    keep (gradient arrays are never modified in place, so ops may pass one on unchanged)."""
+    reaching a leaf goes to on_leaf(leaf, g), in the leaf's dtype, as an array the leaf may keep.
+    Gradient arrays are never modified in place, so sharing one between inputs is safe."""
     fn = root.grad_fn
     if fn is None:
         on_leaf(root, grad)

@@ -1,7 +1,8 @@
 r"""Activations and losses, torch-named, each a `Function` with its own analytic backward.
 
-A new activation goes here: a `Function` subclass with forward/backward, a one-line public
-wrapper with the formula in its docstring, and a module in `nn.py`. Formulas are written in
+A new activation goes here: a `Function` subclass named <Name>Fn with forward/backward (the
+suffix keeps it apart from the module nn.<Name>), a one-line public wrapper with the formula in
+its docstring, shaped like `relu`'s, and a module in `nn.py`. Formulas are written in
 their stable form: no overflow, no NaN and no NumPy warning for finite inputs up to |x| = 1e4.
 """
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _log1p_exp(x: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- activations
-class Step(Function):
+class StepFn(Function):
     @staticmethod
     def forward(ctx, x):
         return np.where(np.isnan(x), x, x > 0).astype(x.dtype)  # NaN stays NaN
@@ -50,7 +51,7 @@ class Step(Function):
         return np.zeros_like(g)
 
 
-class Sign(Function):
+class SignFn(Function):
     @staticmethod
     def forward(ctx, x):
         return np.sign(x)
@@ -60,7 +61,7 @@ class Sign(Function):
         return np.zeros_like(g)
 
 
-class Relu(Function):
+class ReluFn(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -71,7 +72,7 @@ class Relu(Function):
         return g * (ctx.saved_tensors[0] > 0)
 
 
-class LeakyRelu(Function):
+class LeakyReluFn(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
         ctx.save_for_backward(x)
@@ -83,7 +84,7 @@ class LeakyRelu(Function):
         return np.where(ctx.saved_tensors[0] > 0, g, g * ctx.slope)
 
 
-class Sigmoid(Function):
+class SigmoidFn(Function):
     @staticmethod
     def forward(ctx, x):
         y = _sigmoid(x)
@@ -96,7 +97,7 @@ class Sigmoid(Function):
         return g * y * (1 - y)
 
 
-class Tanh(Function):
+class TanhFn(Function):
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)
@@ -109,7 +110,7 @@ class Tanh(Function):
         return g * (1 - y * y)
 
 
-class Softplus(Function):
+class SoftplusFn(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         z = x * beta
@@ -123,7 +124,7 @@ class Softplus(Function):
         return np.where(z > ctx.threshold, g, g * _sigmoid(z))
 
 
-class Elu(Function):
+class EluFn(Function):
     """scale * (x if x > 0 else alpha (e^x - 1)); SELU is this with fixed alpha and scale."""
 
     @staticmethod
@@ -139,7 +140,7 @@ class Elu(Function):
         return g * ctx.scale * np.where(x > 0, 1, neg + ctx.alpha)
 
 
-class Gelu(Function):
+class GeluFn(Function):
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
@@ -159,7 +160,7 @@ class Gelu(Function):
         return g * (c + x * _special.normal_pdf(x).astype(x.dtype, copy=False))
 
 
-class Silu(Function):
+class SiluFn(Function):
     @staticmethod
     def forward(ctx, x):
         s = _sigmoid(x)
@@ -172,7 +173,7 @@ class Silu(Function):
         return g * s * (1 + x * (1 - s))
 
 
-class Softmax(Function):
+class SoftmaxFn(Function):
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - x.max(axis=dim, keepdims=True))
@@ -193,7 +194,7 @@ def _log_softmax(x: np.ndarray, dim: int) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFn(Function):
     @staticmethod
     def forward(ctx, x, dim):
         y = _log_softmax(x, dim)
@@ -207,7 +208,7 @@ class LogSoftmax(Function):
         return g - np.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
 
 
-class Linear(Function):
+class LinearFn(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
@@ -229,49 +230,49 @@ class Linear(Function):
 
 def step(input) -> Tensor:
     r"""Heaviside step: $H(x) = 1$ if $x > 0$ else $0$ (so $H(0) = 0$). Gradient 0 everywhere."""
-    return Step.apply(as_tensor(input, "step"))
+    return StepFn.apply(as_tensor(input, "step"))
 
 
 def sign(input) -> Tensor:
     r"""$\operatorname{sign}(x) \in \{-1, 0, 1\}$. Gradient 0 everywhere."""
-    return Sign.apply(as_tensor(input, "sign"))
+    return SignFn.apply(as_tensor(input, "sign"))
 
 
 def relu(input) -> Tensor:
     r"""$\max(x, 0)$; derivative $1$ for $x > 0$, else $0$ (0 at the kink, as torch)."""
-    return Relu.apply(input if type(input) is Tensor else as_tensor(input, "relu"))
+    return ReluFn.apply(as_tensor(input, "relu"))
 
 
 def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
     r"""$x$ if $x > 0$ else $a x$ with $a$ = negative_slope; derivative $1$ or $a$."""
-    return LeakyRelu.apply(as_tensor(input, "leaky_relu"), negative_slope=negative_slope)
+    return LeakyReluFn.apply(as_tensor(input, "leaky_relu"), negative_slope=negative_slope)
 
 
 def sigmoid(input) -> Tensor:
     r"""$\sigma(x) = 1 / (1 + e^{-x})$; $\sigma' = \sigma (1 - \sigma)$."""
-    return Sigmoid.apply(as_tensor(input, "sigmoid"))
+    return SigmoidFn.apply(as_tensor(input, "sigmoid"))
 
 
 def tanh(input) -> Tensor:
     r"""$\tanh x$; $\tanh' = 1 - \tanh^2$."""
-    return Tanh.apply(as_tensor(input, "tanh"))
+    return TanhFn.apply(as_tensor(input, "tanh"))
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     r"""$\frac{1}{\beta}\log(1 + e^{\beta x})$ (just $x$ once $\beta x$ > threshold);
     derivative $\sigma(\beta x)$."""
-    return Softplus.apply(as_tensor(input, "softplus"), beta=beta, threshold=threshold)
+    return SoftplusFn.apply(as_tensor(input, "softplus"), beta=beta, threshold=threshold)
 
 
 def elu(input, alpha: float = 1.0) -> Tensor:
     r"""$x$ if $x > 0$ else $\alpha(e^x - 1)$; derivative $1$ or $\alpha e^x$."""
-    return Elu.apply(as_tensor(input, "elu"), alpha=alpha, scale=1.0)
+    return EluFn.apply(as_tensor(input, "elu"), alpha=alpha, scale=1.0)
 
 
 def selu(input) -> Tensor:
     r"""$\lambda\,\mathrm{elu}(x, \alpha)$ with $\alpha \approx 1.6733$, $\lambda \approx 1.0507$
     (self-normalising)."""
-    return Elu.apply(as_tensor(input, "selu"), alpha=SELU_ALPHA, scale=SELU_SCALE)
+    return EluFn.apply(as_tensor(input, "selu"), alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 
 def gelu(input, approximate: str = "none") -> Tensor:
@@ -279,41 +280,41 @@ def gelu(input, approximate: str = "none") -> Tensor:
     approximate='tanh' uses $\frac{x}{2}(1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))$."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', but got {approximate!r}.")
-    return Gelu.apply(as_tensor(input, "gelu"), approximate=approximate)
+    return GeluFn.apply(as_tensor(input, "gelu"), approximate=approximate)
 
 
 def silu(input) -> Tensor:
     r"""$x\,\sigma(x)$ (swish); derivative $\sigma(x)(1 + x(1 - \sigma(x)))$."""
-    return Silu.apply(as_tensor(input, "silu"))
+    return SiluFn.apply(as_tensor(input, "silu"))
 
 
 def softmax(input, dim: int = -1) -> Tensor:
     r"""$p_i = e^{x_i} / \sum_j e^{x_j}$ along `dim`;
     $\partial p_i/\partial x_j = p_i(\delta_{ij} - p_j)$."""
     x = as_tensor(input, "softmax")
-    return Softmax.apply(x, dim=check_dim("softmax", x, dim))
+    return SoftmaxFn.apply(x, dim=check_dim("softmax", x, dim))
 
 
 def log_softmax(input, dim: int = -1) -> Tensor:
     r"""$x_i - \log\sum_j e^{x_j}$, computed as $(x_i - m) - \log\sum_j e^{x_j - m}$,
     $m = \max_j x_j$."""
     x = as_tensor(input, "log_softmax")
-    return LogSoftmax.apply(x, dim=check_dim("log_softmax", x, dim))
+    return LogSoftmaxFn.apply(x, dim=check_dim("log_softmax", x, dim))
 
 
 def linear(input, weight, bias=None) -> Tensor:
     r"""$y = x W^\top + b$ with $W$ of shape (out_features, in_features)."""
-    x = input if type(input) is Tensor else as_tensor(input, "linear")
-    w = weight if type(weight) is Tensor else as_tensor(weight, "linear", "weight")
+    x, w = as_tensor(input, "linear"), as_tensor(weight, "linear", "weight")
+    b = None if bias is None else as_tensor(bias, "linear", "bias")
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        layer = (f" (the weight of Linear(in_features={w.shape[1]}, out_features={w.shape[0]}))"
+                 if w.ndim == 2 else "")
         raise RuntimeValueError(
-            f"linear(): input has shape {x.shape} but weight has shape {w.shape}; the input's "
-            f"last dimension ({x.shape[-1] if x.ndim else 'none'}) must equal the weight's "
-            f"in_features ({w.shape[1] if w.ndim == 2 else '?'}). Check the layer widths, or "
-            f"reshape a single sample to (1, features).")
-    if bias is not None and type(bias) is not Tensor:
-        bias = as_tensor(bias, "linear", "bias")
-    return Linear.apply(x, w, bias)
+            f"linear(): input has shape {x.shape} but weight has shape {w.shape}{layer}; the "
+            f"input's last dimension ({x.shape[-1] if x.ndim else 'none'}) must equal the "
+            f"weight's in_features ({w.shape[1] if w.ndim == 2 else '?'}). Check the previous "
+            f"layer's out_features, or reshape a single sample to (1, features).")
+    return LinearFn.apply(x, w, b)
 
 
 # --------------------------------------------------------------------------- losses
@@ -335,7 +336,7 @@ def _upstream(g, reduction: str, n: int):
     return g / n if reduction == "mean" else g
 
 
-class MSELoss(Function):
+class MSELossFn(Function):
     @staticmethod
     def forward(ctx, x, t, reduction):
         d = x - t
@@ -350,7 +351,7 @@ class MSELoss(Function):
         return gx, -gx
 
 
-class L1Loss(Function):
+class L1LossFn(Function):
     @staticmethod
     def forward(ctx, x, t, reduction):
         d = x - t
@@ -365,7 +366,7 @@ class L1Loss(Function):
         return gx, -gx
 
 
-class HuberLoss(Function):
+class HuberLossFn(Function):
     @staticmethod
     def forward(ctx, x, t, reduction, delta):
         d = x - t
@@ -381,7 +382,7 @@ class HuberLoss(Function):
         return gx, -gx
 
 
-class BCELoss(Function):
+class BCELossFn(Function):
     @staticmethod
     def forward(ctx, p, t, reduction):
         with np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100, as in torch
@@ -399,7 +400,7 @@ class BCELoss(Function):
         return gp, up * (log_q - log_p)
 
 
-class BCEWithLogitsLoss(Function):
+class BCEWithLogitsLossFn(Function):
     @staticmethod
     def forward(ctx, x, t, reduction):
         ctx.save_for_backward(x, t)
@@ -424,7 +425,7 @@ def _rows(n: int) -> np.ndarray:
 @lru_cache(maxsize=64)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     """n ones: `_ones(len(g), g.dtype) @ g` sums the rows of g in one BLAS call, faster than
-    g.sum(axis=0) (2x at 32 x 64, 7x at 1024 x 10) and no less accurate."""
+    g.sum(axis=0) and no less accurate (timings: benchmarks/README.md)."""
     ones = np.ones(n, dtype)
     ones.flags.writeable = False
     return ones
@@ -436,7 +437,7 @@ def _class_upstream(g, reduction: str, n: int):
     return float(g) / n if reduction == "mean" else float(g)  # a Python float keeps the dtype
 
 
-class NllLoss(Function):
+class NllLossFn(Function):
     """$-x_{n, y_n}$ per sample; samples with keep False (ignore_index) count for nothing."""
 
     @staticmethod
@@ -458,7 +459,7 @@ class NllLoss(Function):
         return gx * _class_upstream(g, ctx.reduction, max(ctx.count, 1))
 
 
-class CrossEntropy(Function):
+class CrossEntropyFn(Function):
     r"""log_softmax and the loss fused. For class indices y the gradient is
     (softmax(x) - onehot(y)) / N. The general form takes a target distribution $t$ (N, C)
     instead: the loss is $-\sum_c t_c \log\mathrm{softmax}(x)_c$ per sample, its gradient
@@ -508,7 +509,7 @@ def _warn_if_probabilities(x: np.ndarray, row_max: np.ndarray) -> None:
                       "softmax itself. Pass the logits (before softmax).", stacklevel=5)
 
 
-class KLDiv(Function):
+class KLDivFn(Function):
     @staticmethod
     def forward(ctx, x, t, reduction, log_target):
         if log_target:
@@ -546,13 +547,13 @@ def _loss_inputs(fn, input, target, reduction):
 def mse_loss(input, target, *, reduction: str = "mean") -> Tensor:
     r"""Mean squared error $\frac1N\sum (x - y)^2$; gradient $\frac2N (x - y)$."""
     x, t = _loss_inputs("mse_loss", input, target, reduction)
-    return MSELoss.apply(x, t, reduction=reduction)
+    return MSELossFn.apply(x, t, reduction=reduction)
 
 
 def l1_loss(input, target, *, reduction: str = "mean") -> Tensor:
     r"""Mean absolute error $\frac1N\sum |x - y|$; gradient $\frac1N \operatorname{sign}(x - y)$."""
     x, t = _loss_inputs("l1_loss", input, target, reduction)
-    return L1Loss.apply(x, t, reduction=reduction)
+    return L1LossFn.apply(x, t, reduction=reduction)
 
 
 def huber_loss(input, target, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -561,7 +562,7 @@ def huber_loss(input, target, *, reduction: str = "mean", delta: float = 1.0) ->
     x, t = _loss_inputs("huber_loss", input, target, reduction)
     if not delta > 0:
         raise RuntimeValueError(f"huber_loss(): delta must be positive, but got {delta!r}.")
-    return HuberLoss.apply(x, t, reduction=reduction, delta=delta)
+    return HuberLossFn.apply(x, t, reduction=reduction, delta=delta)
 
 
 def binary_cross_entropy(input, target, *, reduction: str = "mean") -> Tensor:
@@ -578,13 +579,13 @@ def binary_cross_entropy(input, target, *, reduction: str = "mean") -> Tensor:
                    if name == "input" else "Targets are probabilities or 0/1 labels.")
             raise RuntimeValueError(f"binary_cross_entropy(): {name} must be in [0, 1], but it "
                                     f"contains {bad:.4g}. {fix}")
-    return BCELoss.apply(p, t, reduction=reduction)
+    return BCELossFn.apply(p, t, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, *, reduction: str = "mean") -> Tensor:
     r"""BCE of $\sigma(x)$, computed as $\log(1 + e^x) - x y$ (stable); gradient $\sigma(x) - y$."""
     x, t = _loss_inputs("binary_cross_entropy_with_logits", input, target, reduction)
-    return BCEWithLogitsLoss.apply(x, t, reduction=reduction)
+    return BCEWithLogitsLossFn.apply(x, t, reduction=reduction)
 
 
 def _class_loss_inputs(fn, input, target, reduction, ignore_index, probabilities=False):
@@ -606,7 +607,7 @@ def nll_loss(input, target, *, ignore_index: int = -100, reduction: str = "mean"
         warnings.warn("nll_loss(): the input contains positive values, but log-probabilities "
                       "are <= 0. Apply log_softmax first, or call cross_entropy(logits, target), "
                       "which does both.", stacklevel=2)
-    out = NllLoss.apply(x, target=t, reduction=reduction, keep=keep)
+    out = NllLossFn.apply(x, target=t, reduction=reduction, keep=keep)
     return out.reshape(()) if single and reduction == "none" else out
 
 
@@ -620,10 +621,10 @@ def cross_entropy(input, target, *, ignore_index: int = -100, reduction: str = "
     x, t, keep, single = _class_loss_inputs("cross_entropy", input, target, reduction,
                                             ignore_index, probabilities=True)
     if t is not None and keep is None and not label_smoothing:  # class indices: the usual case
-        out = CrossEntropy.apply(x, target=t, reduction=reduction)
+        out = CrossEntropyFn.apply(x, target=t, reduction=reduction)
     else:
         dist, count = _distribution(x, target, t, keep, label_smoothing, ignore_index)
-        out = CrossEntropy.apply(x, dist, reduction=reduction, count=count)
+        out = CrossEntropyFn.apply(x, dist, reduction=reduction, count=count)
     return out.reshape(()) if single and reduction == "none" else out
 
 
@@ -677,4 +678,4 @@ def kl_div(input, target, *, reduction: str = "mean", log_target: bool = False) 
     x = as_tensor(input, "kl_div")
     t = as_tensor(target, "kl_div", "target")
     check_same_shape("kl_div", x, t)
-    return KLDiv.apply(x, t, reduction=reduction, log_target=log_target)
+    return KLDivFn.apply(x, t, reduction=reduction, log_target=log_target)

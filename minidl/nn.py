@@ -7,8 +7,6 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import functional as F
-from ._validate import as_tensor
-from .errors import RuntimeValueError
 from .random import generator
 from .tensor import Tensor
 
@@ -68,16 +66,7 @@ class Linear(Module):
                      if bias else None)
 
     def forward(self, x) -> Tensor:
-        if type(x) is not Tensor:
-            x = as_tensor(x, "Linear")
-        shape = x.data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise RuntimeValueError(f"Linear(in_features={self.in_features}, out_features="
-                             f"{self.out_features}) got input of shape {x.shape}: its last "
-                             f"dimension must be {self.in_features}. Check the previous layer's "
-                             f"out_features, or reshape a single sample to (1, "
-                             f"{self.in_features}).")
-        return F.Linear.apply(x, self.weight, self.bias)
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-_rng = None  # created on first use: numpy.random costs ~14 ms to import
+_rng = None  # created on first use: importing numpy.random is slow (benchmarks/README.md)
 
 
 def generator() -> np.random.Generator:
@@ -22,7 +22,7 @@ def manual_seed(seed: int) -> None:
     global _rng
     _rng = np.random.default_rng(seed)
     np.random.seed(seed)
-    import random  # here, not at the top: it adds ~2 ms to `import minidl`
+    import random  # here, not at the top, to keep `import minidl` fast
     random.seed(seed)
     torch = sys.modules.get("torch")
     if torch is not None:

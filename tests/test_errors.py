@@ -101,8 +101,10 @@ def test_matmul_width_mismatch_names_both_shapes():
 
 def test_linear_width_mismatch_names_both_shapes():
     layer = nn.Linear(3, 2)
-    with pytest.raises(ValueError, match=r"Linear\(in_features=3, out_features=2\) got input of "
-                                         r"shape \(5, 4\): its last dimension must be 3"):
+    with pytest.raises(ValueError, match=r"input has shape \(5, 4\) but weight has shape \(2, 3\) "
+                                         r"\(the weight of Linear\(in_features=3, out_features=2\)\)"
+                                         r"; the input's last dimension \(4\) must equal the "
+                                         r"weight's in_features \(3\)"):
         layer(minidl.tensor(np.ones((5, 4), np.float32)))
     with pytest.raises(ValueError, match=r"linear\(\): input has shape \(5, 4\) but weight has shape \(2, 3\)"):
         F.linear(np.ones((5, 4)), layer.weight)
