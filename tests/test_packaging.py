@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from minidl.doctor import read_constraints
+from minidl.course.doctor import read_constraints
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,6 @@
 """A tiny text progress bar for training loops that prints the same text on every run.
 
-    bar = progress(range(30), desc="training relu", unit="epochs")
+    bar = progress_bar(range(30), desc="training relu", unit="epochs")
     for epoch in bar:
         ...
         bar.set_postfix(loss=loss)
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["progress"]
+__all__ = ["progress_bar"]
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ def _whole(name: str, value, low: int) -> int:
     except TypeError:
         number = None
     if number is None or number < low:
-        raise ValueError(f"progress(): {name} must be a whole number >= {low}, but got "
+        raise ValueError(f"progress_bar(): {name} must be a whole number >= {low}, but got "
                          f"{value!r}.")
     return number
 
@@ -39,7 +39,7 @@ def _fmt(value) -> str:
     return f"{value:.4f}" if real else str(value)
 
 
-class progress(Generic[T]):
+class progress_bar(Generic[T]):
     """Wrap `iterable` and draw `desc [#####     ] n/total unit postfix` on one line.
 
     The line is drawn when the loop starts and redrawn in place (with "\\r") only when the
@@ -54,8 +54,8 @@ class progress(Generic[T]):
                 total = len(iterable)  # type: ignore[arg-type]
             except TypeError:
                 raise TypeError(
-                    f"progress(): cannot tell how many items a {type(iterable).__name__} has "
-                    f"(it has no len()). Pass the count: progress(items, total=30).") from None
+                    f"progress_bar(): cannot tell how many items a {type(iterable).__name__} has "
+                    f"(it has no len()). Pass the count: progress_bar(items, total=30).") from None
         total, width = _whole("total", total, 0), _whole("width", width, 1)
         self.iterable, self.total, self.desc, self.unit, self.width = (
             iterable, total, desc, unit, width)

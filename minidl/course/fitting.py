@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import functional as F
-from . import nn, optim
-from .autograd import Tensor
-from .random import manual_seed
+from .. import functional as F
+from .. import nn, optim
+from ..random import manual_seed
+from ..tensor import Tensor
 
 __all__ = ["KinkFit", "hinge_basis", "fit_kinks", "fit_polyline", "best_kink_fit",
            "snapshot", "network_output", "knots", "segment_slopes", "active_counts",

@@ -1,8 +1,8 @@
-"""minidl.progress: a deterministic text progress bar (exact output checked with capsys)."""
+"""minidl.course.progress_bar: a deterministic text progress bar (exact output checked with capsys)."""
 import numpy as np
 import pytest
 
-from minidl.progress import progress
+from minidl.course.progress_bar import progress_bar
 
 
 def final_text(out: str) -> str:
@@ -11,7 +11,7 @@ def final_text(out: str) -> str:
 
 
 def test_exact_output_for_a_short_loop(capsys):
-    bar = progress(range(4), desc="fit", unit="epochs", width=4)
+    bar = progress_bar(range(4), desc="fit", unit="epochs", width=4)
     for i in bar:
         bar.set_postfix(loss=1 / (i + 1))
     out = capsys.readouterr().out
@@ -24,11 +24,11 @@ def test_exact_output_for_a_short_loop(capsys):
 
 def test_yields_every_item_unchanged(capsys):
     items = ["a", None, 3.5, (1, 2)]
-    assert list(progress(items)) == items
+    assert list(progress_bar(items)) == items
 
 
 def test_redraws_at_most_width_plus_one_times_and_ends_with_a_newline(capsys):
-    for _ in progress(range(1000), desc="long"):
+    for _ in progress_bar(range(1000), desc="long"):
         pass
     out = capsys.readouterr().out
     assert out.count("\r") <= 21
@@ -39,7 +39,7 @@ def test_redraws_at_most_width_plus_one_times_and_ends_with_a_newline(capsys):
 def test_same_output_every_run(capsys):
     outputs = []
     for _ in range(2):
-        bar = progress(range(30), desc="training relu", unit="epochs")
+        bar = progress_bar(range(30), desc="training relu", unit="epochs")
         for epoch in bar:
             bar.set_postfix(loss=np.float32(0.5) ** epoch)
         outputs.append(capsys.readouterr().out)
@@ -48,7 +48,7 @@ def test_same_output_every_run(capsys):
 
 
 def test_postfix_formats_floats_to_four_decimals_and_other_values_as_text(capsys):
-    bar = progress(range(1))
+    bar = progress_bar(range(1))
     for _ in bar:
         bar.set_postfix(loss=np.float64(0.123456), seed=2, acc="0.95±0.01")
     assert final_text(capsys.readouterr().out) == (
@@ -56,7 +56,7 @@ def test_postfix_formats_floats_to_four_decimals_and_other_values_as_text(capsys
 
 
 def test_a_shorter_line_wipes_the_longer_one(capsys):
-    bar = progress(range(2), width=2)
+    bar = progress_bar(range(2), width=2)
     for i in bar:
         bar.set_postfix(note="long text" if i == 0 else "x")
     drawn = capsys.readouterr().out.split("\r")[1:]
@@ -64,7 +64,7 @@ def test_a_shorter_line_wipes_the_longer_one(capsys):
 
 
 def test_stopping_early_still_ends_the_line(capsys):
-    for i in progress(range(10), width=10):
+    for i in progress_bar(range(10), width=10):
         if i == 2:
             break
     out = capsys.readouterr().out
@@ -72,18 +72,18 @@ def test_stopping_early_still_ends_the_line(capsys):
 
 
 def test_generator_needs_total(capsys):
-    with pytest.raises(TypeError, match=r"progress\(\).*total="):
-        progress(x for x in range(3))
-    assert list(progress((x for x in range(3)), total=3)) == [0, 1, 2]
+    with pytest.raises(TypeError, match=r"progress_bar\(\).*total="):
+        progress_bar(x for x in range(3))
+    assert list(progress_bar((x for x in range(3)), total=3)) == [0, 1, 2]
     assert final_text(capsys.readouterr().out) == "[####################] 3/3\n"
 
 
 def test_empty_iterable(capsys):
-    assert list(progress([], desc="none")) == []
+    assert list(progress_bar([], desc="none")) == []
     assert final_text(capsys.readouterr().out) == "none [                    ] 0/0\n"
 
 
 @pytest.mark.parametrize("kwargs", [{"total": -1}, {"total": 2.5}, {"width": 0}])
 def test_bad_arguments_are_named(kwargs):
-    with pytest.raises(ValueError, match=r"progress\(\): (total|width) must be a whole number"):
-        progress(range(3), **kwargs)
+    with pytest.raises(ValueError, match=r"progress_bar\(\): (total|width) must be a whole number"):
+        progress_bar(range(3), **kwargs)
