@@ -15,7 +15,7 @@ all at once, and records every seed's loss at every epoch.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +122,7 @@ def fit_kinks(x: ArrayLike, y: ArrayLike, knots: ArrayLike,
         if best is None or mse < best.mse:
             best = KinkFit(knots, s, float(coef[0]), tuple(float(v) for v in coef[1:]), mse,
                            float(negative_slope))
+    assert best is not None  # there is at least one pattern
     return best
 
 
@@ -161,7 +162,7 @@ def _grid_search(x: np.ndarray, y: np.ndarray, grids: list[np.ndarray],
 
 
 def best_kink_fit(x: ArrayLike, y: ArrayLike, n_hidden: int = 2,
-                  signs: ArrayLike | None = None, low: float | None = None,
+                  signs: Sequence[int] | None = None, low: float | None = None,
                   high: float | None = None, grid: int = 201, refine: int = 6,
                   negative_slope: float = 0.0) -> KinkFit:
     r"""The lowest MSE Linear(1, H) → ReLU → Linear(H, 1) can reach on (x, y), found by search.
@@ -198,6 +199,7 @@ def best_kink_fit(x: ArrayLike, y: ArrayLike, n_hidden: int = 2,
             step /= 10
         if mse < best_mse:
             best_knots, best_mse, best_signs = ks, mse, pattern
+    assert best_knots is not None and best_signs is not None  # mse < inf on some pattern
     order = np.argsort(best_knots, kind="stable")
     return fit_kinks(x, y, np.take(best_knots, order), np.take(best_signs, order),
                      negative_slope)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import io
 import sys
 from binascii import b2a_base64
+from typing import Any
 
 import matplotlib
 
-RC = {
+RC: dict[Any, Any] = {
     "figure.dpi": 80,
     "font.size": 11,
     "legend.fontsize": 10,

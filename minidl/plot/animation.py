@@ -76,7 +76,7 @@ def animate(fig: Figure, draw: Callable[[int], object], frames: int, interval: i
     for k, i in enumerate((0, frames // 2, frames - 1)):
         sample.paste(images[i], (0, k * images[0].height))
     palette = sample.quantize(COLORS, method=Image.Quantize.MEDIANCUT)
-    colours = np.array(palette.getpalette()[:3 * COLORS]).reshape(-1, 3)
+    colours = np.array((palette.getpalette() or [])[:3 * COLORS]).reshape(-1, 3)
     colours[colours.min(axis=1) >= 248] = 255
     palette.putpalette(colours.ravel().tolist())
     indexed = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]

@@ -135,13 +135,13 @@ def plot_seed_lottery(losses: dict[str, Sequence[float]], optimum: float | dict[
     fig, ax = plt.subplots(figsize=(8, 3.5))
     jitter = np.random.default_rng(0)
     for i, (name, values) in enumerate(losses.items()):
-        values = np.asarray(values, dtype=np.float64)
-        ax.plot(i + jitter.uniform(-0.12, 0.12, values.size), values, "o", alpha=0.7,
-                label=f"{name}: median {np.median(values):.4f}")
+        arr = np.asarray(values, dtype=np.float64)
+        ax.plot(i + jitter.uniform(-0.12, 0.12, arr.size), arr, "o", alpha=0.7,
+                label=f"{name}: median {np.median(arr):.4f}")
     if isinstance(optimum, dict):
         for i, name in enumerate(losses):
             ax.hlines(optimum[name], i - 0.3, i + 0.3, color="tab:green", ls="--", lw=1,
-                      label="best possible" if i == 0 else None)
+                      label="best possible" if i == 0 else "_nolegend_")
     else:
         ax.axhline(optimum, color="tab:green", ls="--", lw=1, label=f"best possible {optimum:.4f}")
     ax.axhline(threshold, color="tab:red", ls=":", lw=1, label=f"stuck above {threshold:g}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -35,7 +36,7 @@ MAX_SHOWN = 4  # values of tensors with more elements than this are summarised b
 @dataclass
 class _Node:
     kind: str  # "tensor", "op" or "constant"
-    obj: object
+    obj: Any  # a Tensor, a Function or a constant
     inputs: list = field(default_factory=list)  # keys of the nodes that feed this one
 
 
@@ -140,7 +141,7 @@ def _fmt(a: np.ndarray) -> str:
     return np.array2string(a, precision=4, separator=", ", floatmode="maxprec_equal")
 
 
-def _label(node: _Node, key, names: dict, grads: dict | None, drawing: bool = False) -> str:
+def _label(node: _Node, key, names: Mapping, grads: dict | None, drawing: bool = False) -> str:
     """One node as text: name (and op), shape, value and (optionally) gradient. In a drawing
     the op of a non-leaf tensor is left out (the ellipse before it shows it) and the parts go
     on separate lines."""
@@ -280,7 +281,7 @@ def draw_graph(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
     labels = {k: _label(n, k, names, grads, drawing=True) for k, n in nodes.items()}
     # sizes in inches: each column as wide as its widest label plus its frame (an ellipse
     # around a w-wide text is about 1.35 times wider); every row as tall as the tallest box
-    font, widths = FontProperties(size=FONTSIZE), {}
+    font, widths = FontProperties(size=FONTSIZE), dict[int, float]()
     pad = 2 * 0.3 * FONTSIZE / 72
     for key, (c, _) in grid.items():
         w = max(text_to_path.get_text_width_height_descent(line, font, ismath=False)[0]
