@@ -8,27 +8,12 @@ import torch.nn.functional as TF
 import minidl
 import minidl.functional as F
 
+from .registry import ACTIVATIONS as REGISTRY
+from .strategies import STRICT
+
 EXTREMES = np.array([-1e4, -800.0, -88.0, -20.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 20.0, 88.0, 800.0, 1e4])
 
-# name -> (minidl fn, torch fn); keyword arguments bound
-ACTIVATIONS = {
-    "relu": (F.relu, TF.relu),
-    "leaky_relu": (F.leaky_relu, TF.leaky_relu),
-    "leaky_relu_0.2": (lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2)),
-    "sigmoid": (F.sigmoid, torch.sigmoid),
-    "tanh": (F.tanh, torch.tanh),
-    "softplus": (F.softplus, TF.softplus),
-    "softplus_beta2": (lambda x: F.softplus(x, beta=2.0), lambda x: TF.softplus(x, beta=2.0)),
-    "elu": (F.elu, TF.elu),
-    "elu_alpha0.5": (lambda x: F.elu(x, alpha=0.5), lambda x: TF.elu(x, alpha=0.5)),
-    "selu": (F.selu, TF.selu),
-    "gelu": (F.gelu, TF.gelu),
-    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
-    "silu": (F.silu, TF.silu),
-    "step": (F.step, lambda x: (x > 0).to(x.dtype) + 0 * x),  # heaviside has no torch derivative
-    "sign": (F.sign, lambda x: torch.sign(x) + 0 * x),
-}
-KINKED = {"relu", "leaky_relu", "leaky_relu_0.2", "elu_alpha0.5", "step", "sign"}
+ACTIVATIONS = {name: (row.fn, row.torch_fn) for name, row in REGISTRY.items()}
 
 
 def both(fn_m, fn_t, x: np.ndarray):
@@ -46,7 +31,7 @@ def both(fn_m, fn_t, x: np.ndarray):
                          ids=["random", "extremes"])
 def test_activation_matches_torch(name, x):
     fn_m, fn_t = ACTIVATIONS[name]
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         ym, yt, gm, gt = both(fn_m, fn_t, x.copy())
     assert ym.dtype == np.float64
     np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
@@ -57,7 +42,7 @@ def test_activation_matches_torch(name, x):
 def test_activation_float32_extremes_are_finite_and_close(name):
     fn_m, fn_t = ACTIVATIONS[name]
     x = EXTREMES.astype(np.float32)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         ym, yt, gm, gt = both(fn_m, fn_t, x)
     assert ym.dtype == np.float32 and gm.dtype == np.float32
     assert np.isfinite(ym.data).all() and np.isfinite(gm).all()
@@ -65,17 +50,12 @@ def test_activation_float32_extremes_are_finite_and_close(name):
     np.testing.assert_allclose(gm, gt, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - KINKED))
-def test_activation_gradcheck(name):
+@pytest.mark.parametrize("name", [n for n, row in REGISTRY.items() if row.differentiable])
+def test_activation_gradcheck_away_from_kinks(name):
     x = np.random.default_rng(2).normal(0, 2, size=(4, 3))
-    assert minidl.gradcheck(ACTIVATIONS[name][0], x)
-
-
-@pytest.mark.parametrize("name", sorted(KINKED - {"step", "sign"}))
-def test_kinked_activation_gradcheck_away_from_kink(name):
-    x = np.random.default_rng(3).normal(0, 2, size=(4, 3))
-    x[np.abs(x) < 0.1] = 0.5
-    assert minidl.gradcheck(ACTIVATIONS[name][0], x)
+    for k in REGISTRY[name].kinks:
+        x[np.abs(x - k) < 0.1] = k + 0.5
+    assert minidl.gradcheck(REGISTRY[name].fn, x)
 
 
 @pytest.mark.parametrize("dim", [-1, 0, 1])
@@ -139,7 +119,7 @@ def test_binary_cross_entropy(reduction):
 
 def test_binary_cross_entropy_at_0_and_1_is_clamped_like_torch():
     p, y = np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0, 0.0])
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         ym, yt, gm, gt = both(lambda t: F.binary_cross_entropy(t, minidl.tensor(y)),
                               lambda t: TF.binary_cross_entropy(t, torch.tensor(y)), p)
     np.testing.assert_allclose(ym.data, yt.detach().numpy())
@@ -151,7 +131,7 @@ def test_binary_cross_entropy_at_0_and_1_is_clamped_like_torch():
                          ids=["random", "extremes"])
 def test_bce_with_logits(x, reduction):
     y = np.random.default_rng(9).uniform(0, 1, size=x.shape)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         ym, yt, gm, gt = both(
             lambda t: F.binary_cross_entropy_with_logits(t, minidl.tensor(y), reduction=reduction),
             lambda t: TF.binary_cross_entropy_with_logits(t, torch.tensor(y), reduction=reduction), x)
@@ -167,7 +147,7 @@ def test_cross_entropy_and_nll(reduction):
     x = rng.normal(0, 3, size=(6, 4))
     x[0] = [1e4, -1e4, 0, 800]
     y = rng.integers(0, 4, size=6)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         ym, yt, gm, gt = both(lambda t: F.cross_entropy(t, minidl.tensor(y), reduction=reduction),
                               lambda t: TF.cross_entropy(t, torch.tensor(y), reduction=reduction), x)
     np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-12)

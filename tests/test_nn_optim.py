@@ -7,6 +7,9 @@ import minidl
 import minidl.functional as F
 from minidl import nn, optim
 
+from .registry import ACTIVATIONS, NORMALIZERS
+from .registry import LOSSES as LOSS_ROWS
+
 
 def copy_linear(m: nn.Linear) -> torch.nn.Linear:
     t = torch.nn.Linear(m.in_features, m.out_features, dtype=torch.float64)
@@ -56,11 +59,10 @@ def test_custom_module_finds_nested_parameters():
     assert net(minidl.tensor(np.ones((5, 3), dtype=np.float32))).shape == (5, 2)
 
 
-MODULES = [(nn.ReLU(), torch.nn.ReLU()), (nn.LeakyReLU(0.1), torch.nn.LeakyReLU(0.1)),
-           (nn.Sigmoid(), torch.nn.Sigmoid()), (nn.Tanh(), torch.nn.Tanh()),
-           (nn.Softplus(beta=2.0), torch.nn.Softplus(beta=2.0)), (nn.ELU(0.5), torch.nn.ELU(0.5)),
-           (nn.SELU(), torch.nn.SELU()), (nn.GELU(), torch.nn.GELU()), (nn.SiLU(), torch.nn.SiLU()),
-           (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)), (nn.LogSoftmax(dim=1), torch.nn.LogSoftmax(dim=1))]
+# every activation module of the registry, built with its row's options, and the two over dim 1
+MODULES = [row.module() for row in ACTIVATIONS.values() if row.module is not None] + [
+    (getattr(nn, ours)(dim=1), getattr(torch.nn, theirs)(dim=1))
+    for ours, theirs in (n.module for n in NORMALIZERS.values())]
 
 
 @pytest.mark.parametrize("mod", MODULES, ids=lambda p: type(p[0]).__name__)
@@ -70,11 +72,8 @@ def test_activation_modules(mod):
     np.testing.assert_allclose(m(minidl.tensor(x)).data, t(torch.tensor(x)).numpy(), rtol=1e-10, atol=1e-12)
 
 
-LOSSES = [(nn.MSELoss(), torch.nn.MSELoss(), "reg"), (nn.L1Loss(reduction="sum"), torch.nn.L1Loss(reduction="sum"), "reg"),
-          (nn.HuberLoss(delta=0.5), torch.nn.HuberLoss(delta=0.5), "reg"),
-          (nn.BCELoss(), torch.nn.BCELoss(), "prob"), (nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), "reg"),
-          (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), "cls"), (nn.NLLLoss(), torch.nn.NLLLoss(), "logp"),
-          (nn.KLDivLoss(reduction="batchmean"), torch.nn.KLDivLoss(reduction="batchmean"), "kl")]
+LOSSES = [(getattr(nn, row.module[0])(**row.options), getattr(torch.nn, row.module[1])(**row.options),
+           {"any": "reg"}.get(row.inputs, row.inputs)) for row in LOSS_ROWS.values()]
 
 
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda p: type(p[0]).__name__)

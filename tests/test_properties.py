@@ -12,31 +12,15 @@ from hypothesis.extra.numpy import arrays
 import minidl
 import minidl.functional as F
 
+from .registry import ACTIVATIONS, LOSSES as LOSS_ROWS, NORMALIZERS
+from .strategies import BIG, STRICT, broadcastable_pair, finite, finite_arrays, float_dtypes
+
 EXAMPLES = 60
-BIG = 1e4
-
-# name: (minidl, torch, range (lo, hi) or None, monotone, kinks)
-ACTS = {
-    "relu": (F.relu, TF.relu, (0, np.inf), True, [0.0]),
-    "leaky_relu": (F.leaky_relu, TF.leaky_relu, None, True, [0.0]),
-    "sigmoid": (F.sigmoid, torch.sigmoid, (0, 1), True, []),
-    "tanh": (F.tanh, torch.tanh, (-1, 1), True, []),
-    "softplus": (F.softplus, TF.softplus, (0, np.inf), True, [20.0]),
-    "elu": (F.elu, TF.elu, (-1, np.inf), True, []),
-    "selu": (F.selu, TF.selu, (-F.SELU_SCALE * F.SELU_ALPHA, np.inf), True, [0.0]),  # slope jumps
-    "gelu": (F.gelu, TF.gelu, (-0.17, np.inf), False, []),
-    "silu": (F.silu, TF.silu, (-0.279, np.inf), False, []),
-    "step": (F.step, lambda x: (x > 0).to(x.dtype), (0, 1), True, [0.0]),
-    "sign": (F.sign, torch.sign, (-1, 1), True, [0.0]),
-}
-SMOOTH = [n for n in ACTS if n not in ("step", "sign")]
-
-dtypes = st.sampled_from([np.float32, np.float64])
-
-
-def finite_arrays(dtype, bound=BIG, min_size=1, max_size=20):
-    return arrays(dtype, st.integers(min_size, max_size),
-                  elements=st.floats(-bound, bound, allow_nan=False, width=32))
+# name: (minidl, torch, range (lo, hi) or None, monotone, kinks), from the registry
+ACTS = {name: (row.fn, row.torch_fn, row.range, row.monotone, list(row.kinks))
+        for name, row in ACTIVATIONS.items()}
+SMOOTH = [n for n, row in ACTIVATIONS.items() if row.differentiable]
+dtypes = float_dtypes
 
 
 @pytest.mark.parametrize("name", ACTS)
@@ -46,7 +30,7 @@ def test_activation_finite_in_range_and_agrees_with_torch(name, data, dtype):
     fm, ft, rng, monotone, _ = ACTS[name]
     x = data.draw(finite_arrays(dtype))
     xt = minidl.tensor(x, requires_grad=True)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         y = fm(xt)
         y.sum().backward()
     assert y.dtype == dtype and np.isfinite(y.data).all() and np.isfinite(xt.grad.data).all()
@@ -64,7 +48,7 @@ def test_activation_finite_in_range_and_agrees_with_torch(name, data, dtype):
 @given(x=finite_arrays(np.float64, bound=50.0))
 def test_derivative_agrees_with_central_differences(name, x):
     fm, _, _, _, kinks = ACTS[name]
-    for k in kinks + ([0.0] if name == "leaky_relu" else []):
+    for k in kinks:
         x = x[np.abs(x - k) > 1e-3]
     if x.size == 0:
         return
@@ -72,14 +56,14 @@ def test_derivative_agrees_with_central_differences(name, x):
                                rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("fn", list(NORMALIZERS))
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data(), dtype=dtypes)
 def test_softmax_family_finite_normalised_and_agrees(fn, data, dtype):
     x = data.draw(arrays(dtype, st.tuples(st.integers(1, 5), st.integers(1, 6)),
-                         elements=st.floats(-BIG, BIG, allow_nan=False, width=32)))
+                         elements=finite()))
     xt = minidl.tensor(x, requires_grad=True)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         y = getattr(F, fn)(xt, dim=1)
         y.backward(np.linspace(-1, 1, y.data.size).reshape(y.shape))
     assert np.isfinite(y.data).all() and np.isfinite(xt.grad.data).all()
@@ -89,14 +73,9 @@ def test_softmax_family_finite_normalised_and_agrees(fn, data, dtype):
     np.testing.assert_allclose(y.data, getattr(TF, fn)(torch.tensor(x), dim=1).numpy(), **tol)
 
 
-LOSSES = {
-    "mse_loss": (F.mse_loss, TF.mse_loss, "any"),
-    "l1_loss": (F.l1_loss, TF.l1_loss, "any"),
-    "huber_loss": (F.huber_loss, TF.huber_loss, "any"),
-    "binary_cross_entropy": (F.binary_cross_entropy, TF.binary_cross_entropy, "prob"),
-    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits,
-                                         TF.binary_cross_entropy_with_logits, "any"),
-}
+# the elementwise losses (input and target of one shape), from the registry
+LOSSES = {name: (row.fn, row.torch_fn, row.inputs) for name, row in LOSS_ROWS.items()
+          if row.inputs in ("any", "prob")}
 
 
 @pytest.mark.parametrize("name", LOSSES)
@@ -110,7 +89,7 @@ def test_losses_finite_nonnegative_and_agree(name, data):
     x = data.draw(arrays(np.float64, n, elements=st.floats(lo, bound, allow_nan=False)))
     t = data.draw(arrays(np.float64, n, elements=st.floats(0, 1, allow_nan=False)))
     xt = minidl.tensor(x, requires_grad=True)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         loss = fm(xt, t)
         loss.backward()
     assert np.isfinite(loss.item()) and np.isfinite(xt.grad.data).all()
@@ -122,10 +101,10 @@ def test_losses_finite_nonnegative_and_agree(name, data):
 @given(data=st.data(), dtype=dtypes)
 def test_cross_entropy_and_nll_finite_and_agree(data, dtype):
     n, c = data.draw(st.integers(1, 6)), data.draw(st.integers(2, 6))
-    x = data.draw(arrays(dtype, (n, c), elements=st.floats(-BIG, BIG, allow_nan=False, width=32)))
+    x = data.draw(arrays(dtype, (n, c), elements=finite()))
     y = data.draw(arrays(np.int64, n, elements=st.integers(0, c - 1)))
     xt = minidl.tensor(x, requires_grad=True)
-    with np.errstate(all="raise", under="ignore"):
+    with np.errstate(**STRICT):
         loss = F.cross_entropy(xt, y)
         loss.backward()
         nll = F.nll_loss(F.log_softmax(x, dim=1), y)
@@ -136,7 +115,7 @@ def test_cross_entropy_and_nll_finite_and_agree(data, dtype):
     np.testing.assert_allclose(nll.item(), loss.item(), **tol)
 
 
-@pytest.mark.parametrize("name", list(ACTS) + ["softmax", "log_softmax"])
+@pytest.mark.parametrize("name", list(ACTS) + list(NORMALIZERS))
 def test_nan_in_gives_nan_out(name):
     fm = ACTS[name][0] if name in ACTS else getattr(F, name)
     x = np.array([np.nan, 1.0, -1.0])
@@ -153,3 +132,26 @@ def test_nan_in_losses_gives_nan(name):
     else:
         out = LOSSES[name][0](np.array([np.nan, 0.5]), np.array([0.0, 1.0]))
     assert np.isnan(out.item())
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum"])
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(pair=broadcastable_pair())
+def test_binary_ops_undo_broadcasting_as_torch(op, pair):
+    """Gradients of a broadcast binary op have each input's shape and torch's values: the one
+    `unbroadcast` in the engine is right for every pair of broadcastable shapes."""
+    a, b = pair
+    if op == "div":
+        b = np.where(np.abs(b) < 0.5, 1.0, b)  # keep away from 0
+    fm = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+          "div": lambda x, y: x / y, "maximum": minidl.maximum}[op]
+    ft = {"maximum": torch.maximum}.get(op, fm)
+    am, bm = minidl.tensor(a, requires_grad=True), minidl.tensor(b, requires_grad=True)
+    at, bt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ym, yt = fm(am, bm), ft(at, bt)
+    g = np.linspace(-1, 1, ym.data.size).reshape(ym.shape)
+    ym.backward(g)
+    yt.backward(torch.tensor(g))
+    assert am.grad.shape == a.shape and bm.grad.shape == b.shape
+    np.testing.assert_allclose(am.grad.data, at.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bm.grad.data, bt.grad.numpy(), rtol=1e-12, atol=1e-12)
