@@ -84,3 +84,17 @@ def test_every_lesson_links_the_glossary_and_states_its_time():
             continue
         assert "GLOSSARY.md" in first, nb.name
         assert re.search(r"\d+ min", first), nb.name
+
+
+def test_lesson_00_checks_the_floors_pyproject_declares():
+    import json
+    cells = json.loads((ROOT / "notebooks" / "00_getting_started.ipynb").read_text())["cells"]
+    code = next("".join(c["source"]) for c in cells if "MINIMUM = {" in "".join(c["source"]))
+    minimum = dict(re.findall(r'"(\w+)": "([0-9.]+)"', code.split("\n")[0]))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for name, version in minimum.items():
+        floors = set(re.findall(rf'"{name}>=([0-9.]+)"', pyproject))
+        def major_minor(v):
+            return tuple(int(part) for part in (v.split(".") + ["0"])[:2])
+        assert floors and {major_minor(f) for f in floors} == {major_minor(version)}, \
+            (name, version, floors)
