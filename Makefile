@@ -36,6 +36,17 @@ XDIST := -n 2 --dist loadscope
 test: setup  ## unit tests and every notebook re-run by nbval
 	$(BIN)/python -m pytest -q $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
+# The course in a real browser (tests/browser/test_lab.py): JupyterLab started as `make lab`
+# starts it, every lesson and exercise notebook opened as saved, then Run All, in Debian's
+# chromium driven by Playwright (the browser extra; never `playwright install`). Screenshots
+# and report.json: tests/browser/screenshots/ (BROWSER_ARGS="--screenshots DIR" elsewhere).
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: test-browser
+test-browser: setup  ## every notebook opened in JupyterLab in chromium, run, and looked at
+	@test -x $(CHROMIUM) || { echo "make test-browser needs Debian's chromium at $(CHROMIUM): sudo apt-get install chromium (or: make test-browser CHROMIUM=/path/to/chromium)"; exit 1; }
+	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('playwright') is None)" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[browser]"
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q --browser tests/browser $(BROWSER_ARGS)
+
 unit: setup  ## only the unit tests (fast)
 	$(BIN)/python -m pytest -q tests
 
