@@ -147,7 +147,7 @@ new MutationObserver(records => {
     for (const el of [n, ...n.querySelectorAll('.jp-Dialog, .Toastify__toast')]) {
       if (el.matches('.jp-Dialog, .Toastify__toast')) {
         window.__seen.push({kind: el.matches('.jp-Dialog') ? 'dialog' : 'notification',
-                            text: (el.textContent || '').trim().slice(0, 300)});
+                            text: (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 300)});
       }
     }
   }
@@ -268,7 +268,11 @@ class LabPage:
                                         timeout=left, polling=200)
             if self.page.evaluate(KERNEL_IDLE_JS):
                 return
-            self.page.click(".jp-Dialog .jp-mod-accept", timeout=5_000)
+            accept = self.page.locator(".jp-Dialog .jp-mod-accept")
+            if not accept.count():
+                text = self.page.locator(".jp-Dialog").first.inner_text()
+                raise RuntimeError(f"a dialog with no default answer is in the way: {text!r}")
+            accept.first.click(timeout=5_000)
             self.page.wait_for_timeout(300)
 
     def settle(self, ms: int = 300) -> None:
