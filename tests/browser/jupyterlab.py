@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.nbval_plugin import offline_env
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # CI runs as root, where chromium's sandbox cannot start; the rest keeps chromium quiet and
@@ -69,8 +71,6 @@ class Lab:
         self.url = self.token = ""
 
     def start(self, timeout: float = 90.0) -> "Lab":
-        from tests.nbval_plugin import offline_env
-
         cmd = [a for a in lab_command() if not a.endswith(".ipynb")]
         cmd = [f"--ServerApp.root_dir={self.root}" if a.startswith("--ServerApp.root_dir=") else a
                for a in cmd]
@@ -166,17 +166,20 @@ CELLS_JS = """() => {
   return nb.widgets.map((cell, i) => ({
     index: i, type: cell.model.type, source: cell.model.sharedModel.getSource(),
     outputs: cell.model.type === 'code' ? cell.model.outputs.toJSON() : [],
-    executionCount: cell.model.type === 'code' ? cell.model.executionCount : null,
-    prompt: (cell.node.querySelector('.jp-InputPrompt') || {}).textContent || '',
   }));
 }"""
+
+# A Play control: matplotlib's to_jshtml button (title "Play"), ipywidgets' Play (a fa-play icon),
+# or any button labelled Play or with a play triangle.
+IS_PLAY_JS = """b => /^play$/i.test((b.title || b.getAttribute('aria-label') || '').trim())
+    || /^(play|\\u25b6|\\u25ba|\\u23f5)$/i.test((b.textContent || '').trim())
+    || (!!b.querySelector('i.fa-play:not(.fa-flip-horizontal)') && !b.title)"""
 
 # One output area's elements of interest, as the learner sees them (call after reveal()).
 OUTPUT_JS = """(cellNode) => {
   const box = el => { const b = el.getBoundingClientRect();
     return {x: b.x, y: b.y, width: b.width, height: b.height}; };
-  const isPlay = b => /^play$/i.test((b.title || b.getAttribute('aria-label') || '').trim())
-    || (!!b.querySelector('i.fa-play:not(.fa-flip-horizontal)') && !b.title);
+  const isPlay = """ + IS_PLAY_JS + """;
   const outputs = [...cellNode.querySelectorAll('.jp-Cell-outputArea .jp-OutputArea-output')]
     .filter(o => !o.parentElement.closest('.jp-Cell-outputArea .jp-OutputArea-output'));
   return outputs.map((o, k) => ({
@@ -190,6 +193,7 @@ OUTPUT_JS = """(cellNode) => {
         complete: el.tagName !== 'IMG' || el.complete,
         src: el.tagName === 'IMG' ? (el.currentSrc || el.getAttribute('src') || '') : ''})),
     playButtons: [...o.querySelectorAll('button')].filter(isPlay).length,
+    videos: o.querySelectorAll('video').length,
   }));
 }"""
 
@@ -228,7 +232,6 @@ class LabPage:
         self.page.goto(f"{lab.url}/lab/workspaces/browser-test?reset&token={lab.token}")
         self.page.wait_for_function("() => !!window.jupyterapp", timeout=timeout_ms)
         self.page.evaluate("async () => { await window.jupyterapp.restored; }")
-        self.path = ""
 
     def _refuse(self, route) -> None:
         self.outside.append(route.request.url[:200])
@@ -236,7 +239,6 @@ class LabPage:
 
     def open(self, path: str, wait_kernel: bool = True, timeout_ms: int = 120_000) -> None:
         """Open `path` (docmanager:open, what a double-click in the file browser runs)."""
-        self.path = path
         self.page.evaluate("""async (path) => {
             const app = window.jupyterapp;
             const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
@@ -380,6 +382,7 @@ class LabPage:
         self.page.mouse.down()
         self.page.mouse.move(x + dx, y, steps=8)
         self.page.mouse.up()
+
 
 def same_picture(a: bytes, b: bytes) -> bool:
     """Two PNG screenshots show the same pixels."""

@@ -10,8 +10,9 @@ tests/browser/screenshots/ (or --screenshots DIR); the path is printed at the en
 What "looks right" means here (DESIGN.md, "What the learner sees"):
 - no error output, no dialog or notification to dismiss, no request leaving the machine;
 - every widget renders as a control, and moving one slider changes what it shows;
-- every animation shows a frame at once, without a click, and moves on the first Play click
-  (an animated GIF/APNG/WebP needs no click: its frames must change over time);
+- every animation (an output with a Play control, a video, or an animated GIF/APNG/WebP) shows
+  a frame at once, without a click, and moves on the first Play click; one without a Play
+  control must move by itself (its frame on screen must change within a few seconds);
 - every figure is sharp on a HiDPI screen: the image has at least 1.5 times as many pixels
   across as the CSS pixels it is shown in;
 - a blank exercise notebook says "not attempted" under every check;
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from .jupyterlab import ROOT, WIDGET_MIME, LabPage, frame_count, same_picture
+from .jupyterlab import IS_PLAY_JS, ROOT, WIDGET_MIME, LabPage, frame_count, same_picture
 
 LESSONS = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("notebooks/*.ipynb"))
 EXERCISES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("exercises/*.ipynb"))
@@ -129,7 +130,7 @@ def error_outputs(cells: list[dict]) -> list[tuple[int, str]]:
 
 
 def look(nb: LabPage, cells: list[dict], phase: str, shots: Path, stem: str,
-         seen: Seen) -> Phase:
+         record: Seen) -> Phase:
     """Scroll through every output, measure figures, try animations (and widgets after a run)."""
     found = Phase(errors=error_outputs(cells))
     for cell in cells:
@@ -165,11 +166,11 @@ def look(nb: LabPage, cells: list[dict], phase: str, shots: Path, stem: str,
                                             m["complete"] and (natural is None or natural[0] > 0)))
                 if m["tag"] == "img" and m["src"]:
                     frames = max(frames, frame_count(nb.image_data(m["src"])))
-            if out["playButtons"] or frames > 1:
+            if out["playButtons"] or out["videos"] or frames > 1:
                 found.animations.append(try_animation(nb, handle, out, frames, i, shots, tag))
             is_widget = k < len(mimes) and WIDGET_MIME in mimes[k]
             if phase == "ran" and (is_widget or out["isWidget"]):
-                seen.widgets.append(try_widget(nb, handle, i, shots, tag))
+                record.widgets.append(try_widget(nb, handle, i, shots, tag))
     return found
 
 
@@ -188,12 +189,11 @@ def try_animation(nb: LabPage, handle, out: dict, frames: int, cell: int, shots:
         frame = nb.media_handle(handle, m["j"])
         size = (m["box"]["width"], m["box"]["height"])
         loaded = m["complete"] and (m["naturalWidth"] is None or m["naturalWidth"] > 0)
-    form = "play control" if out["playButtons"] else f"animated image ({frames} frames)"
+    form = ("play control" if out["playButtons"] else "video" if out["videos"]
+            else f"animated image ({frames} frames)")
     base = nb.screenshot(frame, shots / f"{tag}-frame-a.png") if frame else b""
     if out["playButtons"]:
-        play = handle.evaluate_handle("""o => [...o.querySelectorAll('button')].find(b =>
-            /^play$/i.test((b.title || b.getAttribute('aria-label') || '').trim())
-            || (!!b.querySelector('i.fa-play:not(.fa-flip-horizontal)') && !b.title))""")
+        play = handle.evaluate_handle(f"o => [...o.querySelectorAll('button')].find({IS_PLAY_JS})")
         box = nb.click_at_centre(play)
         action = f"the first click on Play (at {box['x']:.0f},{box['y']:.0f})"
     else:
