@@ -266,9 +266,10 @@ class LabPage:
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             left = max(1_000, int((deadline - time.monotonic()) * 1000))
-            self.page.wait_for_function(f"() => ({KERNEL_IDLE_JS})() || !!document.querySelector('.jp-Dialog')",
-                                        timeout=left, polling=200)
-            if self.page.evaluate(KERNEL_IDLE_JS):
+            state = self.page.wait_for_function(
+                f"() => ({KERNEL_IDLE_JS})() ? 'idle' : document.querySelector('.jp-Dialog') ? 'dialog' : ''",
+                timeout=left, polling=200).json_value()
+            if state == "idle":
                 return
             accept = self.page.locator(".jp-Dialog .jp-mod-accept")
             if not accept.count():
