@@ -37,8 +37,8 @@ HIDPI = 1.5            # natural width >= HIDPI x displayed width
 PLAY_WAIT_S = 4.0      # an animation must have moved within this long after Play
 WIDGET_WAIT_S = 20.0   # a widget must have redrawn within this long after a slider move
 # Guards against a check that silently finds nothing: where the course is known to have them.
-AT_LEAST = {"notebooks/01_activations.ipynb": {"widgets": 1},
-            "notebooks/03_relu_curve_fitting.ipynb": {"widgets": 1, "animations": 1}}
+AT_LEAST = {"notebooks/01b_activations_compared.ipynb": {"widgets": 1},
+            "notebooks/03c_relu_curve_fitting.ipynb": {"widgets": 1, "animations": 1}}
 
 
 @dataclass
