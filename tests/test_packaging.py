@@ -98,3 +98,17 @@ def test_lesson_00_checks_the_floors_pyproject_declares():
             return tuple(int(part) for part in (v.split(".") + ["0"])[:2])
         assert floors and {major_minor(f) for f in floors} == {major_minor(version)}, \
             (name, version, floors)
+
+
+def test_every_lesson_states_the_time_the_stated_method_gives():
+    """A lesson's "about N minutes" is tools/lesson_time.py's estimate, and 20-40 (00: >= 15)."""
+    import json
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import lesson_time
+    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
+        first = "".join(json.loads(nb.read_text())["cells"][0]["source"])
+        stated = int(re.search(r"about (\d+) minutes", first).group(1))
+        estimate = lesson_time.measure(nb)["minutes"]
+        assert abs(stated - estimate) <= 1.5, (nb.name, stated, round(estimate))
+        assert (15 if nb.name.startswith("00_") else 20) <= estimate <= 40, (nb.name, estimate)
