@@ -35,9 +35,9 @@ __all__ = ["functional", "nn", "optim", "Function", "is_grad_enabled", "no_grad"
            "flatten", "matmul", "sigmoid", "tanh", "relu", "softmax", "log_softmax"]
 
 float32, float64, int64, int32, uint8 = np.float32, np.float64, np.int64, np.int32, np.uint8
-# course helpers, imported on first use (minidl.fitting is minidl.course.fitting)
-_LAZY = {"data": "data", "plot": "plot", "widgets": "widgets", "exercises": "exercises",
-         "course": "course", "fitting": "course.fitting", "doctor": "course.doctor"}
+# The layout: every top-level module is the library (what a torch user finds in torch), every
+# folder a course helper, imported on first use so that `import minidl` stays NumPy-only.
+_LAZY = ("data", "plot", "widgets", "exercises", "fitting", "doctor", "progress_bar")
 
 
 def _as_function(name: str):
@@ -65,5 +65,5 @@ float, double, long, int, bool = np.float32, np.float64, np.int64, np.int32, np.
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return importlib.import_module(f".{_LAZY[name]}", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'minidl' has no attribute {name!r}")

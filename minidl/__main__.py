@@ -9,7 +9,7 @@ USAGE = "usage: python -m minidl doctor   (check this computer for the course)"
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["doctor"]:
-        from .course import doctor
+        from . import doctor
         return doctor.main(args[1:])
     print(USAGE)
     return 0 if args[:1] in (["-h"], ["--help"]) else 2

@@ -442,7 +442,7 @@ def test_progress_finds_the_course_exercises_from_another_folder(tmp_path, monke
     assert set(result["01_activations"].values()) == {"not attempted"}
 
 
-ALL_QUESTIONS = [q for mod in ("ex01", "ex02", "ex03", "ex04", "ex05", "ex06")
+ALL_QUESTIONS = [q for mod in ("ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07")
                  for name, q in sorted(vars(__import__(f"minidl.exercises.{mod}", fromlist=["_"])).items())
                  if re.fullmatch(r"q\d+", name)]
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from minidl.course.doctor import read_constraints
+from minidl.doctor import read_constraints
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,3 +84,31 @@ def test_every_lesson_links_the_glossary_and_states_its_time():
             continue
         assert "GLOSSARY.md" in first, nb.name
         assert re.search(r"\d+ min", first), nb.name
+
+
+def test_lesson_00_checks_the_floors_pyproject_declares():
+    import json
+    cells = json.loads((ROOT / "notebooks" / "00_getting_started.ipynb").read_text())["cells"]
+    code = next("".join(c["source"]) for c in cells if "MINIMUM = {" in "".join(c["source"]))
+    minimum = dict(re.findall(r'"(\w+)": "([0-9.]+)"', code.split("\n")[0]))
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for name, version in minimum.items():
+        floors = set(re.findall(rf'"{name}>=([0-9.]+)"', pyproject))
+        def major_minor(v):
+            return tuple(int(part) for part in (v.split(".") + ["0"])[:2])
+        assert floors and {major_minor(f) for f in floors} == {major_minor(version)}, \
+            (name, version, floors)
+
+
+def test_every_lesson_states_the_time_the_stated_method_gives():
+    """A lesson's "about N minutes" is tools/lesson_time.py's estimate, and 20-40 (00: >= 15)."""
+    import json
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import lesson_time
+    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
+        first = "".join(json.loads(nb.read_text())["cells"][0]["source"])
+        stated = int(re.search(r"about (\d+) minutes", first).group(1))
+        estimate = lesson_time.measure(nb)["minutes"]
+        assert abs(stated - estimate) <= 1.5, (nb.name, stated, round(estimate))
+        assert (15 if nb.name.startswith("00_") else 20) <= estimate <= 40, (nb.name, estimate)

@@ -1,8 +1,8 @@
-"""minidl.course.progress_bar: a deterministic text progress bar (exact output checked with capsys)."""
+"""minidl.progress_bar: a deterministic text progress bar (exact output checked with capsys)."""
 import numpy as np
 import pytest
 
-from minidl.course.progress_bar import progress_bar
+from minidl.progress_bar import progress_bar
 
 
 def final_text(out: str) -> str:

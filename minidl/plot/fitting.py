@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..course import fitting
+from .. import fitting
 from .animation import Animation, animate
 
 __all__ = ["plot_relu_decomposition", "plot_training_snapshots", "animate_training",

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..course import fitting
+from .. import fitting
 from ..plot.fitting import plot_kink_fit
 
 __all__ = ["kink_explorer"]
