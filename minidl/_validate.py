@@ -13,6 +13,8 @@ REDUCTIONS = ("mean", "sum", "none")
 def as_tensor(x, fn: str, name: str = "input", floating: bool = True) -> Tensor:
     """Return `x` as a Tensor; numbers and lists become float32 (as torch.tensor does). With
     floating=True integer data becomes float32 too, as torch's sigmoid or tanh give."""
+    if type(x) is Tensor and x.data.dtype.kind == "f":  # the usual case, first
+        return x
     if isinstance(x, Tensor):
         return x if not floating or x.data.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
     if isinstance(x, np.ndarray):

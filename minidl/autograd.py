@@ -135,8 +135,9 @@ def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, on_leaf,
         in_grads = fn.backward(fn, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        # one gradient per positional input; trailing constants may go without
-        for x, gx in zip(fn.inputs, in_grads, strict=False):
+        # one gradient per positional input; trailing constants may go without (zip stops at
+        # the shorter; no strict= keyword, which would build a keyword dict on every call)
+        for x, gx in zip(fn.inputs, in_grads):  # noqa: B905
             if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
                 continue
             if gx.shape != x.data.shape:

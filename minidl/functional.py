@@ -306,15 +306,19 @@ def linear(input, weight, bias=None) -> Tensor:
     r"""$y = x W^\top + b$ with $W$ of shape (out_features, in_features)."""
     x, w = as_tensor(input, "linear"), as_tensor(weight, "linear", "weight")
     b = None if bias is None else as_tensor(bias, "linear", "bias")
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        layer = (f" (the weight of Linear(in_features={w.shape[1]}, out_features={w.shape[0]}))"
-                 if w.ndim == 2 else "")
-        raise RuntimeValueError(
-            f"linear(): input has shape {x.shape} but weight has shape {w.shape}{layer}; the "
-            f"input's last dimension ({x.shape[-1] if x.ndim else 'none'}) must equal the "
-            f"weight's in_features ({w.shape[1] if w.ndim == 2 else '?'}). Check the previous "
-            f"layer's out_features, or reshape a single sample to (1, features).")
+    xs, ws = x.data.shape, w.data.shape
+    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
+        raise RuntimeValueError(_linear_mismatch(xs, ws))
     return LinearFn.apply(x, w, b)
+
+
+def _linear_mismatch(xs: tuple, ws: tuple) -> str:
+    layer = (f" (the weight of Linear(in_features={ws[1]}, out_features={ws[0]}))"
+             if len(ws) == 2 else "")
+    return (f"linear(): input has shape {xs} but weight has shape {ws}{layer}; the input's last "
+            f"dimension ({xs[-1] if xs else 'none'}) must equal the weight's in_features "
+            f"({ws[1] if len(ws) == 2 else '?'}). Check the previous layer's out_features, or "
+            f"reshape a single sample to (1, features).")
 
 
 # --------------------------------------------------------------------------- losses
