@@ -3,8 +3,8 @@
 The NumPy floor uses the same formulations as minidl.functional, written out with nothing
 else around them: the same ufunc calls in the same buffers (masks as arithmetic instead of
 np.where, updates in place), what the forward computes and the backward needs computed once,
-in float32. NumPy has no erf, so the GELU floor calls minidl's `_special.normal_cdf` (float32
-arithmetic for float32 input), the same function minidl calls.
+in float32. NumPy has no erf, so the GELU floor calls minidl's `_special.normal_cdf_pdf`
+(float32 arithmetic for float32 input), the same function minidl calls.
 """
 from __future__ import annotations
 
@@ -79,9 +79,8 @@ def _elu(x: np.ndarray, g: np.ndarray, alpha: float, scale: float) -> tuple:
 
 
 def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:
-    cdf = _special.normal_cdf(x)
-    d = _special.normal_pdf(x)
-    d *= x
+    cdf, pdf = _special.normal_cdf_pdf(x)
+    d = pdf * x
     d += cdf
     d *= g
     return x * cdf, d

@@ -4,10 +4,13 @@ float64: the rational approximations and their coefficients are fdlibm's (Sun Mi
 1993, freely redistributable): error below 1 ulp in float64. Each region is evaluated only on
 the elements that fall in it, so nothing overflows in a branch that is thrown away.
 
-float32 (and float16): one formula for every x, Numerical Recipes' `erfcc` (Press et al.,
-Numerical Recipes in C, 2nd ed., section 6.2; a Chebyshev fit, relative error below 1.2e-7),
-evaluated in float32 with in-place ufuncs: no masks, no float64 copies. Its relative error
-stays small in the far left tail, where 1 + erf(x) (torch's float32 formula) cancels to 0.
+float32 (and float16): one formula for every x, Phi(-|x|) = phi(x) R(|x|) with R Mills' ratio
+written as t S(t), t = 1 / (1 + 0.3 |x|), S a polynomial of degree 7 fitted for this (see
+benchmarks/normal_tail_fit.py): relative error 2e-7 in exact arithmetic; in float32 arithmetic
+below 1e-6 for |x| < 5 and 5e-6 out to |x| = 13, where float32 runs out. It is evaluated in
+float32 with in-place ufuncs, no masks and no float64 copies, and it gives phi(x) on the way,
+which GELU's backward needs. It keeps its relative accuracy in the far left tail, where
+1 + erf(x) (torch's float32 formula) cancels to 0.
 """
 from __future__ import annotations
 
@@ -74,44 +77,53 @@ def erfc(x: np.ndarray) -> np.ndarray:
     return out
 
 
-# erfc(z) = t exp(-z^2 + P(t)) for z >= 0, t = 1 / (1 + z/2); P's coefficients, highest first
-_NR = [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806,
-       0.09678418, 0.37409196, 1.00002368, -1.26551223]
-# for erfc / 2, the 1/2 moved into the exponent; float32, as a float64 NumPy scalar would make
-# NumPy compute each step in float64 and cast back
-_NR_HALF = np.array(_NR[:-1] + [_NR[-1] - np.log(2)], np.float32)
+# float32: S(t) = R(a) / t, highest power first (benchmarks/normal_tail_fit.py)
+_MILLS_P = 0.3
+_MILLS = np.array([0.090798527, -0.3994426398, 0.5259398356, -0.1419879947, 0.3258742289,
+                   0.2494433645, 0.3028312284, 0.299857578], np.float32)
 
 
-def _normal_tail32(a: np.ndarray) -> np.ndarray:
-    """Phi(-a) = erfc(a / sqrt 2) / 2 for a >= 0 (an array), in float32 (Numerical Recipes'
-    erfcc)."""
-    t = a * np.float32(0.5 * np.sqrt(0.5))  # z / 2 with z = a / sqrt 2
+def _normal_tail32(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phi(-a) and phi(a) for a float32 array a >= 0, which is overwritten (it becomes phi)."""
+    t = a * np.float32(_MILLS_P)
     t += np.float32(1)
     np.reciprocal(t, out=t)
-    p = t * _NR_HALF[0]
-    for c in _NR_HALF[1:-1]:  # Horner's rule, in place: two passes per coefficient
-        p += c
-        p *= t
-    p += _NR_HALF[-1]
-    p -= np.square(a) * np.float32(0.5)  # -z^2
-    np.exp(p, out=p)
-    p *= t
-    return p
+    q = t * _MILLS[0]
+    for c in _MILLS[1:-1]:  # Horner's rule, in place: two passes per coefficient
+        q += c
+        q *= t
+    q += _MILLS[-1]
+    q *= t  # Mills' ratio R(a)
+    pdf = np.square(a, out=a)
+    pdf *= np.float32(-0.5)
+    np.exp(pdf, out=pdf)
+    pdf *= np.float32(1 / np.sqrt(2 * np.pi))
+    q *= pdf
+    return q, pdf
 
 
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, computed through erfc so the left tail keeps its
-    digits; in x's dtype (float32 arithmetic for float32 and float16, fdlibm's float64 else)."""
+def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 and phi(x) = Phi'(x), in x's dtype (float32 arithmetic
+    for float32 and float16, float64 otherwise). Phi is computed through its tail Phi(-|x|), so
+    the left tail keeps its digits."""
     x = np.asarray(x)
     if x.dtype.kind == "f" and x.dtype.itemsize <= 4:
         flat = x.reshape(-1)  # 1-d even for a 0-d x, so that out= always has an array
-        q = _normal_tail32(np.abs(flat, dtype=np.float32))  # Phi(-|x|)
+        q, pdf = _normal_tail32(np.abs(flat, dtype=np.float32))  # Phi(-|x|), phi(x)
         # Phi(x) is 1 - q for x >= 0 and q for x < 0, i.e. |(x >= 0) - q|: arithmetic, not
         # np.where, which branches on every element
         cdf = (flat >= 0).astype(np.float32)
         cdf -= q
-        return np.abs(cdf, out=cdf).reshape(x.shape).astype(x.dtype, copy=False)
-    return 0.5 * erfc(-np.asarray(x, dtype=np.float64) * np.sqrt(0.5))
+        np.abs(cdf, out=cdf)
+        return (cdf.reshape(x.shape).astype(x.dtype, copy=False),
+                pdf.reshape(x.shape).astype(x.dtype, copy=False))
+    x = np.asarray(x, dtype=np.float64)
+    return 0.5 * erfc(-x * np.sqrt(0.5)), normal_pdf(x)
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Phi(x), in x's dtype: see normal_cdf_pdf."""
+    return normal_cdf_pdf(x)[0]
 
 
 def normal_pdf(x: np.ndarray) -> np.ndarray:

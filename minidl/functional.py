@@ -185,18 +185,18 @@ class Gelu(Function):
             u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
             ctx.save_for_backward(x, u)
             return 0.5 * x * (1 + u)
-        cdf = _special.normal_cdf(x).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, cdf)
+        cdf, pdf = _special.normal_cdf_pdf(x)  # Phi(x) and phi(x), which backward needs
+        ctx.save_for_backward(x, cdf, pdf)
         return x * cdf
 
     @staticmethod
     def backward(ctx, g):
-        x, c = ctx.saved_tensors
-        if ctx.approximate == "tanh":  # c is the tanh term u
-            return g * (0.5 * (1 + c) + 0.5 * x * (1 - c * c) * _GELU_K * (1 + 3 * 0.044715 * x * x))
-        d = _special.normal_pdf(x).astype(x.dtype, copy=False)  # g (Phi + x phi)
-        d *= x
-        d += c
+        if ctx.approximate == "tanh":
+            x, u = ctx.saved_tensors
+            return g * (0.5 * (1 + u) + 0.5 * x * (1 - u * u) * _GELU_K * (1 + 3 * 0.044715 * x * x))
+        x, cdf, pdf = ctx.saved_tensors
+        d = pdf * x  # g (Phi + x phi), in one buffer
+        d += cdf
         d *= g
         return d
 
