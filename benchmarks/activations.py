@@ -19,7 +19,7 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 FwdBwd = Callable[[], tuple]  # returns (output, input gradient) as NumPy arrays
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def _logistic(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         e = np.exp(-x)
     e += 1
@@ -40,7 +40,7 @@ def _leaky_relu(x: np.ndarray, g: np.ndarray) -> tuple:
 
 
 def _sigmoid_fb(x: np.ndarray, g: np.ndarray) -> tuple:
-    y = _sigmoid(x)
+    y = _logistic(x)
     d = 1 - y
     d *= y
     d *= g
@@ -87,7 +87,7 @@ def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:
 
 
 def _silu(x: np.ndarray, g: np.ndarray) -> tuple:
-    s = _sigmoid(x)
+    s = _logistic(x)
     d = 1 - s
     d *= x
     d += 1
