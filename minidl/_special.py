@@ -85,9 +85,8 @@ _MILLS = np.array([0.090798527, -0.3994426398, 0.5259398356, -0.1419879947, 0.32
 
 def _normal_tail32(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Phi(-a) and phi(a) for a float32 array a >= 0, which is overwritten (it becomes phi)."""
-    t = a * np.float32(_MILLS_P)
-    t += np.float32(1)
-    np.reciprocal(t, out=t)
+    t = a + np.float32(1 / _MILLS_P)  # t = 1 / (1 + P a) = (1/P) / (1/P + a): two passes
+    np.divide(np.float32(1 / _MILLS_P), t, out=t)
     q = t * _MILLS[0]
     for c in _MILLS[1:-1]:  # Horner's rule, in place: two passes per coefficient
         q += c
@@ -110,10 +109,10 @@ def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if x.dtype.kind == "f" and x.dtype.itemsize <= 4:
         flat = x.reshape(-1)  # 1-d even for a 0-d x, so that out= always has an array
         q, pdf = _normal_tail32(np.abs(flat, dtype=np.float32))  # Phi(-|x|), phi(x)
-        # Phi(x) is 1 - q for x >= 0 and q for x < 0, i.e. |(x >= 0) - q|: arithmetic, not
+        # Phi(x) is 1 - q for x >= 0 and q for x < 0, i.e. |q - (x >= 0)|: arithmetic, not
         # np.where, which branches on every element
-        cdf = (flat >= 0).astype(np.float32)
-        cdf -= q
+        cdf = q
+        cdf -= flat >= 0
         np.abs(cdf, out=cdf)
         return (cdf.reshape(x.shape).astype(x.dtype, copy=False),
                 pdf.reshape(x.shape).astype(x.dtype, copy=False))
