@@ -94,7 +94,8 @@ def main() -> None:
     x = inputs()
     print(f"float32 activations on {x.size:,} points in [-1e4, 1e4] against float64 references")
     print(f"    {'':<12}{'max |Δy|':>22}{'max |Δdx|':>22}{'max |Δy|/|y| (|y| ≥ 1e-30)':>30}")
-    print(f"    {'activation':<12}" + f"{'minidl':>11}{'torch':>11}" * 2 + f"{'minidl':>15}{'torch':>15}")
+    print(f"    {'activation':<12}" + f"{'minidl':>11}{'torch':>11}" * 2
+          + f"{'minidl':>15}{'torch':>15}")
     for name in NAMES:
         ref = tuple(np.array(v) for v in zip(*(reference(name, float(v)) for v in x)))
         md = errors(run_minidl(name, x), ref)
