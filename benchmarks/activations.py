@@ -1,9 +1,10 @@
 """Forward + backward of each activation on a large float32 vector, upstream gradient of ones.
 
-The NumPy floor uses the same stable formulas as minidl.functional, written out with nothing
-else around them: what the forward computes and the backward needs is computed once, in
-float32. NumPy has no erf, so the GELU floor calls minidl's vectorised NumPy erfc
-(`minidl._special.normal_cdf`, float64 inside), the same function minidl calls.
+The NumPy floor uses the same formulations as minidl.functional, written out with nothing
+else around them: the same ufunc calls in the same buffers (masks as arithmetic instead of
+np.where, updates in place), what the forward computes and the backward needs computed once,
+in float32. NumPy has no erf, so the GELU floor calls minidl's `_special.normal_cdf_pdf`
+(float32 arithmetic for float32 input), the same function minidl calls.
 """
 from __future__ import annotations
 
@@ -18,45 +19,86 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 FwdBwd = Callable[[], tuple]  # returns (output, input gradient) as NumPy arrays
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+def _logistic(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        e = np.exp(-x)
+    e += 1
+    return 1 / e
 
 
-def _elu(x: np.ndarray, g: np.ndarray, alpha: float, scale: float) -> tuple:
-    neg = alpha * np.expm1(np.minimum(x, 0))
-    return scale * np.where(x > 0, x, neg), g * scale * np.where(x > 0, 1, neg + alpha)
+def _one_where_positive(x: np.ndarray, other: float) -> np.ndarray:
+    other = x.dtype.type(other)
+    out = (x > 0).astype(x.dtype)
+    out *= 1 - other
+    out += other
+    return out
 
 
-def _softplus(x: np.ndarray, g: np.ndarray) -> tuple:
-    big = x > 20  # torch's default threshold
-    y = np.where(big, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
-    return y, np.where(big, g, g * _sigmoid(x))
-
-
-def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:
-    cdf = _special.normal_cdf(x).astype(x.dtype)  # Phi once (float64 inside), then float32
-    return x * cdf, g * (cdf + x * _special.normal_pdf(x).astype(x.dtype, copy=False))
-
-
-def _silu(x: np.ndarray, g: np.ndarray) -> tuple:
-    s = _sigmoid(x)
-    return x * s, g * s * (1 + x * (1 - s))
+def _leaky_relu(x: np.ndarray, g: np.ndarray) -> tuple:
+    slope = _one_where_positive(x, 0.01)
+    return x * slope, g * slope
 
 
 def _sigmoid_fb(x: np.ndarray, g: np.ndarray) -> tuple:
-    y = _sigmoid(x)
-    return y, g * y * (1 - y)
+    y = _logistic(x)
+    d = 1 - y
+    d *= y
+    d *= g
+    return y, d
 
 
 def _tanh(x: np.ndarray, g: np.ndarray) -> tuple:
     y = np.tanh(x)
-    return y, g * (1 - y * y)
+    d = 1 - y * y
+    d *= g
+    return y, d
+
+
+def _softplus(x: np.ndarray, g: np.ndarray) -> tuple:
+    linear = x > 20  # torch's default threshold, beta = 1
+    y = np.log1p(np.exp(-np.abs(x)))
+    y *= ~linear
+    y += np.maximum(x, 0)
+    d = -np.expm1(-y)
+    d = np.maximum(d, linear)
+    d *= g
+    return y, d
+
+
+def _elu(x: np.ndarray, g: np.ndarray, alpha: float, scale: float) -> tuple:
+    neg = np.expm1(np.minimum(x, 0))
+    neg *= alpha
+    y = np.maximum(x, 0)
+    y += neg
+    y *= scale
+    d = _one_where_positive(x, alpha)
+    d += neg
+    d *= g
+    d *= scale
+    return y, d
+
+
+def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:
+    cdf, pdf = _special.normal_cdf_pdf(x)
+    d = pdf * x
+    d += cdf
+    d *= g
+    return x * cdf, d
+
+
+def _silu(x: np.ndarray, g: np.ndarray) -> tuple:
+    s = _logistic(x)
+    d = 1 - s
+    d *= x
+    d += 1
+    d *= s
+    d *= g
+    return x * s, d
 
 
 NUMPY = {
     "relu": lambda x, g: (np.maximum(x, 0), g * (x > 0)),
-    "leaky_relu": lambda x, g: (np.where(x > 0, x, x * 0.01), np.where(x > 0, g, g * 0.01)),
+    "leaky_relu": _leaky_relu,
     "sigmoid": _sigmoid_fb,
     "tanh": _tanh,
     "softplus": _softplus,
