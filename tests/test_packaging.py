@@ -112,3 +112,11 @@ def test_every_lesson_states_the_time_the_stated_method_gives():
         estimate = lesson_time.measure(nb)["minutes"]
         assert abs(stated - estimate) <= 1.5, (nb.name, stated, round(estimate))
         assert (15 if nb.name.startswith("00_") else 20) <= estimate <= 40, (nb.name, estimate)
+
+
+def test_glossary_links_point_at_lessons_that_exist():
+    text = (ROOT / "GLOSSARY.md").read_text()
+    links = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", text)
+    assert len(links) >= 13
+    for link in links:
+        assert (ROOT / link).exists(), link
