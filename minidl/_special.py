@@ -70,7 +70,8 @@ def erfc(x: np.ndarray) -> np.ndarray:
 
 
 def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, computed through erfc so the left tail keeps its digits."""
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, computed through erfc so the left tail keeps
+    its digits."""
     return 0.5 * erfc(-np.asarray(x, dtype=np.float64) * np.sqrt(0.5))
 
 

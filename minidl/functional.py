@@ -156,7 +156,8 @@ class GeluFn(Function):
     def backward(ctx, g):
         x, c = ctx.saved_tensors
         if ctx.approximate == "tanh":  # c is the tanh term u
-            return g * (0.5 * (1 + c) + 0.5 * x * (1 - c * c) * _GELU_K * (1 + 3 * 0.044715 * x * x))
+            return g * (0.5 * (1 + c)
+                        + 0.5 * x * (1 - c * c) * _GELU_K * (1 + 3 * 0.044715 * x * x))
         return g * (c + x * _special.normal_pdf(x).astype(x.dtype, copy=False))
 
 

@@ -59,7 +59,7 @@ def test_q2_correct_answers_pass(capsys):
 def test_q2_mistakes_get_their_nudge(capsys):
     cases = [
         (lambda v: minidl.tensor(v, requires_grad=True),
-         ("as_parameter(5) raised TypeError", "only floating-point tensors")),
+         ("as_parameter(5) raised RuntimeTypeError", "only floating-point tensors")),
         (lambda v: minidl.tensor(v).requires_grad_(),
          ("as_parameter(5) returned a tensor of dtype int64", "convert the values to floats")),
         (lambda v: minidl.tensor(v, dtype=minidl.float32, requires_grad=True) * 1.0,
