@@ -204,7 +204,8 @@ class GeluFn(Function):
     def backward(ctx, g):
         if ctx.approximate == "tanh":
             x, u = ctx.saved_tensors
-            return g * (0.5 * (1 + u) + 0.5 * x * (1 - u * u) * _GELU_K * (1 + 3 * 0.044715 * x * x))
+            return g * (0.5 * (1 + u)
+                        + 0.5 * x * (1 - u * u) * _GELU_K * (1 + 3 * 0.044715 * x * x))
         x, cdf, pdf = ctx.saved_tensors
         d = pdf * x  # g (Phi + x phi), in one buffer
         d += cdf

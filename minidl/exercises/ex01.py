@@ -13,8 +13,18 @@ import numpy as np
 
 from .. import derivative
 from .. import functional as F
-from ._core import (ChoiceQuestion, Question, Wrong, _matches, as_array, as_number, call,
-                    describe, expect_calls, expect_close)
+from ._core import (
+    ChoiceQuestion,
+    Question,
+    Wrong,
+    _matches,
+    as_array,
+    as_number,
+    call,
+    describe,
+    expect_calls,
+    expect_close,
+)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 

@@ -14,8 +14,17 @@ import numpy as np
 
 from .. import Function, Tensor, autograd, optim, tensor
 from ..calculus import GradcheckError, gradcheck
-from ._core import (Question, Wrong, as_choice, as_number, as_numbers, call, describe,
-                    expect_close)
+from ._core import (
+    Question,
+    Wrong,
+    as_choice,
+    as_number,
+    as_numbers,
+    call,
+    describe,
+    expect_close,
+    grad_of,
+)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -40,14 +49,15 @@ answer = (-2.0, 4.0, 2.0)  # u = a*b + c = 1; dL/du = 2u = 2; times b, a and 1
         got = as_numbers(answer, 3)
         a, b, c = (tensor(v, requires_grad=True) for v in (2.0, -1.0, 3.0))
         ((a * b + c) ** 2).backward()
-        expected = {"dL/da": (a.grad.item(), "∂u/∂a = b"), "dL/db": (b.grad.item(), "∂u/∂b = a"),
-                    "dL/dc": (c.grad.item(), "∂u/∂c = 1")}
-        for value, (name, (right, local)) in zip(got, expected.items()):
+        da, db, dc = (grad_of(t).item() for t in (a, b, c))
+        expected = {"dL/da": (da, "∂u/∂a = b"), "dL/db": (db, "∂u/∂b = a"),
+                    "dL/dc": (dc, "∂u/∂c = 1")}
+        for value, (name, (right, local)) in zip(got, expected.items(), strict=True):
             if not np.isclose(value, right):
                 raise Wrong(f"{name} is not {value:.6g}. Go backwards: first u = a·b + c and "
                             f"dL/du = 2u, then multiply by the local derivative {local}.")
         return (f"minidl agrees: ((a * b + c) ** 2).backward() leaves a.grad = "
-                f"{a.grad.item():g}, b.grad = {b.grad.item():g}, c.grad = {c.grad.item():g}.")
+                f"{da:g}, b.grad = {db:g}, c.grad = {dc:g}.")
 
 
 _PARAMETER_INPUTS = (5, [1, 2, 3], np.array([0, 128, 255], dtype=np.uint8),
@@ -184,7 +194,7 @@ def _loop(zero_grad: bool) -> tuple[list[float], list[float]]:
         ((w - 3) ** 2).backward()
         opt.step()
         ws.append(round(w.item(), 4))
-        grads.append(round(w.grad.item(), 4))
+        grads.append(round(grad_of(w).item(), 4))
     return ws, grads
 
 

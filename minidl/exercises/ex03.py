@@ -12,16 +12,26 @@ network's slopes by autograd, q5 by training every option with minidl's optimise
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from .. import Tensor, derivative, optim
 from .. import functional as F
 from ..fitting import fit_kinks
-from ._core import (Question, Wrong, _kind, as_array, as_number, as_numbers, call, describe,
-                    expect_close)
+from ._core import (
+    Question,
+    Wrong,
+    _kind,
+    as_array,
+    as_number,
+    as_numbers,
+    call,
+    describe,
+    expect_close,
+)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -351,7 +361,7 @@ class Revive(Question):
         "−b/w?",
     )
     solution_code = """
-answer = "fg"  # a-e multiply or accumulate a gradient that is exactly 0; decay shrinks w and b alike
+answer = "fg"  # a-e multiply or accumulate an exactly-0 gradient; decay shrinks w and b alike
 """
 
     @classmethod

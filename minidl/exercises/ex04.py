@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import Tensor
 from .. import functional as F
-from ._core import Question, Wrong, as_array, as_numbers, call, describe, expect_calls
+from ._core import Question, Wrong, as_array, as_numbers, call, describe, expect_calls, grad_of
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -23,7 +23,7 @@ def _grad(loss_fn, pred: np.ndarray, target: np.ndarray, **options) -> np.ndarra
     """d loss_fn(pred, target) / d pred, by minidl's autograd."""
     p = Tensor(pred.copy(), requires_grad=True)
     loss_fn(p, target, **options).backward()
-    return p.grad.data
+    return grad_of(p)
 
 
 def _huber_cases() -> list[tuple]:
@@ -140,7 +140,8 @@ class BestConstants(Question):
         "terms and solve it for c; then check the guess.",
     )
     solution_code = """
-answer = (2.12, 0.2, 0.4)  # the mean; the median; Huber: (c - 0) + (c - 0.1) + (c - 0.2) + (c - 0.3) - 1 = 0
+# the mean; the median; Huber: (c - 0) + (c - 0.1) + (c - 0.2) + (c - 0.3) - 1 = 0
+answer = (2.12, 0.2, 0.4)
 """
 
     @staticmethod
@@ -168,12 +169,12 @@ answer = (2.12, 0.2, 0.4)  # the mean; the median; Huber: (c - 0) + (c - 0.1) + 
         generic = ("the mean of the five values.", "the median of the five values.",
                    "where Σ clip(c − yᵢ, −1, 1) = 0.")
         for value, right, (name, _), known, where in zip(got, best, self.losses, nudges,
-                                                            generic):
+                                                            generic, strict=True):
             if not np.isclose(value, right, atol=5e-3):
                 nudge = next((text for v, text in known if np.isclose(value, v, atol=5e-3)),
                              f"Its best constant is {where}")
                 raise Wrong(f"{value:.6g} is not the best constant for {name}. {nudge}")
-        story = ", ".join(f"{name} {c:.2f}" for (name, _), c in zip(self.losses, best))
+        story = ", ".join(f"{name} {c:.2f}" for (name, _), c in zip(self.losses, best, strict=True))
         return (f"A grid search over c (steps of 0.001) agrees: {story}. The outlier drags the "
                 f"mean far above the other points; under Huber it pushes with δ = 1 only, which "
                 f"the four small values balance at 4c − 0.6 = 1; the median ignores how far "
@@ -210,7 +211,7 @@ answer = (0.556, 0.753)  # a = KL(p || q), b = KL(q || p): both >= 0, and not eq
                         "probabilities as input and the distribution the average is taken over "
                         "as target: kl_div(log q, p) is KL(p ‖ q) = Σ p log(p/q).")
         cross_entropy = (-np.sum(p * np.log(q)), -np.sum(q * np.log(p)))
-        for i, (value, kl) in enumerate(zip(got, right)):
+        for i, (value, kl) in enumerate(zip(got, right, strict=True)):
             if close(value, kl):
                 continue
             name = ("a = F.kl_div(np.log(q), p, reduction='sum')",

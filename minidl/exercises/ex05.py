@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import Tensor
 from .. import functional as F
-from ._core import Question, Result, Wrong, as_number, as_numbers, expect_calls
+from ._core import Question, Result, Wrong, as_number, as_numbers, expect_calls, grad_of
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -204,7 +204,7 @@ dmean_dx = dL_dx / N              # [0.125, −0.1875, 0.0625]
         logits = np.vstack([np.log(_P), [[0.3, -1.0, 2.0], [1.0, 1.0, 1.0], [-0.5, 0.2, 0.0]]])
         x = Tensor(logits, requires_grad=True)
         F.cross_entropy(x, np.array([_Y, 0, 2, 1])).backward()
-        return x.grad.data[0]
+        return grad_of(x)[0]
 
     def _check(self, steps: Any) -> str:
         dL_dp, dL_dx, dmean_dx = steps
@@ -327,12 +327,13 @@ def cross_entropy_grad(logits, target, weight=None):
         losses = F.cross_entropy(x, target, reduction="none")
         s = np.ones(len(target)) if weight is None else weight[target]
         ((losses * s).sum() / s.sum()).backward()
-        return x.grad.data
+        return grad_of(x)
 
     def _check(self, fn: Any) -> str:
         onehot = lambda x, t: np.eye(x.shape[1])[t]  # noqa: E731
         p = lambda x: np.exp(_log_softmax(x))  # noqa: E731
-        cases = [((x, t), self.reference(x, t)) for x, t in _class_inputs()]
+        cases: list[tuple[tuple, np.ndarray]] = [((x, t), self.reference(x, t))
+                                               for x, t in _class_inputs()]
         cases += [((x, t, w), self.reference(x, t, w)) for x, t, w in _weighted_inputs()]
         expect_calls(
             fn, "cross_entropy_grad", cases,

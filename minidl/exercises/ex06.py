@@ -15,8 +15,9 @@ reported as counts of test images, and every check takes well under a second.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,16 @@ from .. import Tensor, no_grad
 from .. import functional as F
 from ..data import batches, load_digits, train_test_split
 from ..optim import SGD
-from ._core import Question, Wrong, as_choice, as_number, as_numbers, describe, expect_calls
+from ._core import (
+    Question,
+    Wrong,
+    as_choice,
+    as_number,
+    as_numbers,
+    describe,
+    expect_calls,
+    grad_of,
+)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -196,7 +206,8 @@ class SoftmaxIntoNll(Question):
     )
     solution_code = """
 p = np.exp([2.0, 0.0, -1.0]) / np.exp([2.0, 0.0, -1.0]).sum()  # (0.844, 0.114, 0.042)
-answer = (p[2] * p[0] / 2, p[2] * p[1] / 2, -p[2] * (1 - p[2]) / 2)  # about (0.0177, 0.0024, -0.0201)
+# about (0.0177, 0.0024, -0.0201):
+answer = (p[2] * p[0] / 2, p[2] * p[1] / 2, -p[2] * (1 - p[2]) / 2)
 """
 
     def gradient(self) -> np.ndarray:
@@ -205,8 +216,7 @@ answer = (p[2] * p[0] / 2, p[2] * p[1] / 2, -p[2] * (1 - p[2]) / 2)  # about (0.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nll_loss warns: these are not log-probabilities
             F.nll_loss(F.softmax(z), np.array(self.labels)).backward()
-        assert z.grad is not None
-        return z.grad.data
+        return grad_of(z)
 
     def _check(self, answer: Any) -> str:
         got = as_numbers(answer, 3)
@@ -276,7 +286,8 @@ class DeepSigmoid(Question):
         "Multiply the factors of the two extra layers.",
     )
     solution_code = """
-answer = "d"  # per extra layer about 0.25 * sqrt(32) * (1/sqrt(32))/sqrt(3) = 0.14; two layers: about 50
+# per extra layer about 0.25 * sqrt(32) * (1/sqrt(32))/sqrt(3) = 0.14; two layers: about 50
+answer = "d"
 """
 
     @staticmethod
@@ -286,8 +297,7 @@ answer = "d"  # per extra layer about 0.25 * sqrt(32) * (1/sqrt(32))/sqrt(3) = 0
         X_train, _, y_train, _ = _digits()
         params = _init_mlp((64,) + (32,) * hidden_layers + (10,), seed)
         F.cross_entropy(_mlp(params, X_train, activation), y_train).backward()
-        assert params[0].grad is not None
-        return float(np.linalg.norm(params[0].grad.data))
+        return float(np.linalg.norm(grad_of(params[0])))
 
     @staticmethod
     def letter_for(ratio: float) -> str:
@@ -322,7 +332,8 @@ class ScaledSigmoid(Question):
         "run() before you answer.",
     )
     solution_code = """
-answer = (2, 2, -1)  # slope a*b/4 = 1 and f(0) = a/2 + c = 0: this is exactly tanh(x) = 2*sigmoid(2x) - 1
+# slope a*b/4 = 1 and f(0) = a/2 + c = 0: this is exactly tanh(x) = 2*sigmoid(2x) - 1
+answer = (2, 2, -1)
 """
 
     def _abc(self, answer: Any) -> tuple[float, float, float]:

@@ -15,9 +15,10 @@ whether the questions it builds on have passed, so a blank notebook still runs t
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,8 +27,20 @@ from .. import functional as F
 from ..data import load_digits, train_test_split
 from ..optim import SGD
 from ..random import generator
-from ._core import (NotAttempted, Question, Wrong, _matches, _still_stub, as_array, as_number,
-                    as_numbers, call, describe, expect_close)
+from ._core import (
+    NotAttempted,
+    Question,
+    Wrong,
+    _matches,
+    _still_stub,
+    as_array,
+    as_number,
+    as_numbers,
+    call,
+    describe,
+    expect_close,
+    grad_of,
+)
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "ready"]
 
@@ -47,7 +60,7 @@ def _autograd(fn: Callable[..., Tensor], *arrays: np.ndarray, weight: Any = 1.0)
     tensors = [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
     out = fn(*tensors)
     (out * Tensor(np.asarray(weight, dtype=np.float64))).sum().backward()
-    return (out.data, *[t.grad.data for t in tensors])
+    return (out.data, *[grad_of(t) for t in tensors])
 
 
 def _class(answer: Any, name: str, methods: tuple[str, ...]) -> type:
@@ -442,7 +455,7 @@ class SoftmaxWithLoss:
                  (np.round(3 * rng.standard_normal((5, 10)), 2), rng.integers(0, 10, 5))]
         for x, t in cases:
             n, c = x.shape
-            loss, dx = _autograd(lambda x: F.cross_entropy(x, t), x)
+            loss, dx = _autograd(lambda x, t=t: F.cross_entropy(x, t), x)
             p, onehot = F.softmax(Tensor(x)).data, np.eye(c)[t]
             fwd = f"SoftmaxWithLoss.forward({describe(x)}, {describe(t)})"
             try:
@@ -458,7 +471,8 @@ class SoftmaxWithLoss:
                 raise Wrong(f"{fwd} returned {value:.6g}, expected {float(loss):.6g}. The loss "
                             f"is the mean over the rows of −log softmax(x)[label]. {stable}")
 
-            def mistakes(dout: float) -> tuple[tuple[np.ndarray, str], ...]:
+            def mistakes(dout: float, p=p, onehot=onehot, n=n,
+                         dx=dx) -> tuple[tuple[np.ndarray, str], ...]:
                 return ((dout * (p - onehot), "Almost: the loss is a mean over N rows, so "
                                               "divide by N."),
                         (dout * p / n, "Take 1 off the probability at each row's label."),
@@ -566,10 +580,10 @@ def numerical_gradient(f, x, eps=1e-5):
                                 f"x too, for idx in np.ndindex(x.shape).") from None
                 raise
             arr = _numpy(got, "numerical_gradient")
-            mistakes = ((2 * expected, "Divide by 2 * eps: the two points are 2·eps apart."),
-                        (_forward_differences(f, x), "That is the forward difference (f at "
-                         "x[idx] + eps − f at x) / eps; use the central one, whose error is far "
-                         "smaller."))
+            mistakes: tuple[tuple[np.ndarray, str], ...] = (
+                (2 * expected, "Divide by 2 * eps: the two points are 2·eps apart."),
+                (_forward_differences(f, x), "That is the forward difference (f at x[idx] + eps "
+                 "− f at x) / eps; use the central one, whose error is far smaller."))
             if kind == "closure":
                 mistakes += ((np.zeros_like(expected),
                               "Zero everywhere: f here ignores its argument and reads W "
@@ -749,7 +763,7 @@ def gradient_check(layer, x, dout):
                  ("a loss layer (one number out, dout = 1.0)", lambda: CrossEntropyLayer(t),
                   1.0, False)]
         caught = []
-        for name, factory, dout, buggy in cases:
+        for name, factory, dout, _buggy in cases:
             got = self._run(fn, name, factory, x, dout)
             want = _differences(factory, x, dout)
             for key, value in got.items():
@@ -781,7 +795,7 @@ def gradient_check(layer, x, dout):
 
 
 # ----------------------------------------------------------------------------- q8
-def _reference_logits(x, W1, b1, W2, b2, activation=F.relu):
+def _reference_logits(x, W1, b1, W2, b2, *, activation=F.relu):
     return (activation(Tensor(x) @ Tensor(W1) + Tensor(b1)) @ Tensor(W2) + Tensor(b2)).data
 
 
@@ -837,7 +851,7 @@ class TwoLayerNet:
         net = _make(cls, *params)
         given = getattr(net, "params", None)
         if not isinstance(given, dict) or any(given.get(k) is not p for k, p in
-                                              zip(NAMES, params)):
+                                              zip(NAMES, params, strict=True)):
             raise Wrong("net.params must be the dict {\"W1\": W1, \"b1\": b1, \"W2\": W2, "
                         "\"b2\": b2} of the arrays given to TwoLayerNet (the skeleton's first "
                         "line): the training loop updates them there.")
@@ -861,7 +875,7 @@ class TwoLayerNet:
                         t).backward()
         for attempt in ("", " a second time"):
             grads = _method(net, "gradient", x, t)
-            for key, p, before in zip(NAMES, params, originals):
+            for key, p, before in zip(NAMES, params, originals, strict=True):
                 if not np.array_equal(p, before):
                     raise Wrong(f"gradient() changed net.params['{key}']: it must only compute "
                                 f"the gradients; the training loop does the update.")
@@ -870,12 +884,12 @@ class TwoLayerNet:
                          else describe(grads))
                 raise Wrong(f"TwoLayerNet.gradient(x, t) returned {shown}; return a dict with "
                             f"the keys {list(NAMES)}, like net.params.")
-            for key, p, tensor in zip(NAMES, params, tensors):
+            for key, p, tensor in zip(NAMES, params, tensors, strict=True):
                 text = f"TwoLayerNet.gradient(x, t)['{key}']{attempt}"
                 if np.shape(grads[key]) != p.shape:
                     raise Wrong(f"{text} has shape {np.shape(grads[key])}; it must have the "
                                 f"shape of net.params['{key}'], {p.shape}.")
-                _expect(grads[key], tensor.grad.data, text,
+                _expect(grads[key], grad_of(tensor), text,
                         "Backward from the last layer (dout = 1) through the layers in reverse "
                         "order, then read dW and db from the two Affine layers."
                         + (" Called again it must give the same: does something accumulate "
@@ -940,7 +954,7 @@ def to_minidl(W1, b1, W2, b2):
                             f"by default, as in torch. Build the parameters from your float64 "
                             f"arrays (minidl.tensor keeps float64), so the two networks agree "
                             f"to round-off.")
-            for name, a in zip(NAMES, params):
+            for name, a in zip(NAMES, params, strict=True):
                 if np.shares_memory(p.data, a):
                     raise Wrong(f"A parameter of the model shares memory with {name}: an SGD "
                                 f"step of one network would move the other too. Copy: "
@@ -970,7 +984,7 @@ def to_minidl(W1, b1, W2, b2):
         ref_loss.backward()
         loss = F.cross_entropy(got, t)
         loss.backward()
-        wanted = {tt.data.T.shape: tt.grad.data.T for tt in tensors}  # the shapes differ
+        wanted = {tt.data.T.shape: grad_of(tt).T for tt in tensors}  # the shapes differ
         if any(p.grad is None or not np.allclose(p.grad.data, wanted[p.shape], rtol=1e-10,
                                                  atol=1e-12) for p in found):
             raise Wrong("After F.cross_entropy(model(x), t).backward(), the parameters' "
@@ -979,7 +993,7 @@ def to_minidl(W1, b1, W2, b2):
         SGD(found, lr=0.5).step()
         after = F.cross_entropy(model(Tensor(x)), t).item()
         for tt in tensors:
-            tt.data = tt.data - 0.5 * tt.grad.data
+            tt.data = tt.data - 0.5 * grad_of(tt)
         ref_after = F.cross_entropy(F.relu(Tensor(x) @ tensors[0] + tensors[1]) @ tensors[2]
                                     + tensors[3], t).item()
         if not np.isclose(after, ref_after, rtol=1e-10):
