@@ -98,7 +98,7 @@ bench: setup  ## time minidl against hand-written NumPy, PyTorch, DeZero and mic
 	$(BIN)/python benchmarks/bench.py
 
 .PHONY: lint
-lint:  ## ruff (style, imports, bugbear, pyupgrade) and mypy on the package, as configured in pyproject.toml
+lint: setup  ## ruff (style, imports, bugbear, pyupgrade) and mypy on the package, as configured in pyproject.toml
 	@$(BIN)/python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('ruff', 'mypy')))" || $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lint]"
 	$(BIN)/python -m ruff check minidl
 	$(BIN)/python -m mypy
