@@ -49,7 +49,7 @@ NPY_DISPATCH = $(shell $(BIN)/python -c 'import numpy._core._multiarray_umath as
 .PHONY: test-portable
 test-portable: setup  ## make test with NumPy's SIMD at its baseline and one BLAS thread
 	NPY_DISABLE_CPU_FEATURES="$(NPY_DISPATCH)" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	  $(BIN)/python -m pytest -q $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
+	  $(MAKE) --no-print-directory test
 
 # The unit tests once more in a second environment with the oldest NumPy and matplotlib that
 # pyproject.toml declares (tools/oldest_constraints.py), so the floors are ones we test.

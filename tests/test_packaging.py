@@ -1,4 +1,5 @@
 """The spine: import stays NumPy-only, environment.yml agrees with the pins, make lab is safe."""
+import json
 import re
 import subprocess
 import sys
@@ -55,7 +56,6 @@ def test_jupyterlab_news_prompt_is_off():
 
 
 def test_notebooks_name_their_kernel():
-    import json
     for nb in sorted(ROOT.glob("*/[0-9][0-9]*_*.ipynb")):
         meta = json.loads(nb.read_text())["metadata"]
         assert meta.get("kernelspec", {}).get("name") == "python3", nb
@@ -70,14 +70,12 @@ def test_readme_example_prints_what_it_says():
 
 
 def test_test_markers_live_in_cell_tags_not_in_learner_code():
-    import json
     for nb in sorted(ROOT.glob("*/[0-9][0-9]*_*.ipynb")):
         for i, cell in enumerate(json.loads(nb.read_text())["cells"]):
             assert "NBVAL_" not in "".join(cell["source"]), f"{nb.name} cell {i}: use a cell tag"
 
 
 def test_every_lesson_links_the_glossary_and_states_its_time():
-    import json
     for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
         first = "".join(json.loads(nb.read_text())["cells"][0]["source"])
         if nb.name.startswith("00_"):
@@ -87,7 +85,6 @@ def test_every_lesson_links_the_glossary_and_states_its_time():
 
 
 def test_lesson_00_checks_the_floors_pyproject_declares():
-    import json
     cells = json.loads((ROOT / "notebooks" / "00_getting_started.ipynb").read_text())["cells"]
     code = next("".join(c["source"]) for c in cells if "MINIMUM = {" in "".join(c["source"]))
     minimum = dict(re.findall(r'"(\w+)": "([0-9.]+)"', code.split("\n")[0]))
@@ -102,7 +99,6 @@ def test_lesson_00_checks_the_floors_pyproject_declares():
 
 def test_every_lesson_states_the_time_the_stated_method_gives():
     """A lesson's "about N minutes" is tools/lesson_time.py's estimate, and 20-40 (00: >= 15)."""
-    import json
     import sys
     sys.path.insert(0, str(ROOT / "tools"))
     import lesson_time
