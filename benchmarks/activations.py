@@ -78,12 +78,18 @@ def _elu(x: np.ndarray, g: np.ndarray, alpha: float, scale: float) -> tuple:
     return y, d
 
 
+def _relu(x: np.ndarray, g: np.ndarray) -> tuple:
+    y = np.zeros_like(x)
+    np.maximum(x, y, out=y)
+    return y, g * (x > 0)
+
+
 def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:
-    cdf, pdf = _special.normal_cdf_pdf(x)
-    d = pdf * x
+    cdf, d = _special.normal_cdf_pdf(x)
+    y = x * cdf
+    d *= x
     d += cdf
-    d *= g
-    return x * cdf, d
+    return y, g * d
 
 
 def _silu(x: np.ndarray, g: np.ndarray) -> tuple:
@@ -97,7 +103,7 @@ def _silu(x: np.ndarray, g: np.ndarray) -> tuple:
 
 
 NUMPY = {
-    "relu": lambda x, g: (np.maximum(x, 0), g * (x > 0)),
+    "relu": _relu,
     "leaky_relu": _leaky_relu,
     "sigmoid": _sigmoid_fb,
     "tanh": _tanh,

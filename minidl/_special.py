@@ -84,21 +84,48 @@ _MILLS = np.array([0.090798527, -0.3994426398, 0.5259398356, -0.1419879947, 0.32
 
 
 def _normal_tail32(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Phi(-a) and phi(a) for a float32 array a >= 0, which is overwritten (it becomes phi)."""
-    t = a + np.float32(1 / _MILLS_P)  # t = 1 / (1 + P a) = (1/P) / (1/P + a): two passes
-    np.divide(np.float32(1 / _MILLS_P), t, out=t)
-    q = t * _MILLS[0]
-    for c in _MILLS[1:-1]:  # Horner's rule, in place: two passes per coefficient
-        q += c
-        q *= t
-    q += _MILLS[-1]
-    q *= t  # Mills' ratio R(a)
-    pdf = np.square(a, out=a)
-    pdf *= np.float32(-0.5)
-    np.exp(pdf, out=pdf)
-    pdf *= np.float32(1 / np.sqrt(2 * np.pi))
-    q *= pdf
-    return q, pdf
+    """Phi(-a) and phi(a) for a 1-d float32 array a >= 0, which is overwritten (it becomes phi).
+    A big array is done in two halves at once, the second on a worker thread (NumPy lets go of
+    Python's lock inside its loops), since this is the costliest kernel in minidl."""
+    q = np.empty_like(a)
+    if a.size < _HALVES_FROM or _workers() is None:
+        _normal_tail32_into(a, q)
+    else:
+        h, err = a.size // 2, np.geterr()  # errstate is per thread: the worker gets the caller's
+        later = _workers().submit(_normal_tail32_into, a[h:], q[h:], err)
+        _normal_tail32_into(a[:h], q[:h])
+        later.result()
+    return q, a
+
+
+def _normal_tail32_into(a: np.ndarray, q: np.ndarray, err: dict | None = None) -> None:
+    """Phi(-a) into q and phi(a) into a, in float32, in place."""
+    with np.errstate(**(err or {})):
+        t = a + np.float32(1 / _MILLS_P)  # t = 1 / (1 + P a) = (1/P) / (1/P + a): two passes
+        np.divide(np.float32(1 / _MILLS_P), t, out=t)
+        np.multiply(t, _MILLS[0], out=q)
+        for c in _MILLS[1:-1]:  # Horner's rule, in place: two passes per coefficient
+            q += c
+            q *= t
+        q += _MILLS[-1]
+        q *= t  # Mills' ratio R(a)
+        np.square(a, out=a)
+        a *= np.float32(-0.5)
+        np.exp(a, out=a)
+        a *= np.float32(1 / np.sqrt(2 * np.pi))  # phi(a)
+        q *= a
+
+
+_HALVES_FROM = 1 << 16  # elements; below this a second thread costs more than it saves
+_pool: list = []  # the worker thread's executor, made on first use (or None on one core)
+
+
+def _workers():
+    if not _pool:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+        _pool.append(ThreadPoolExecutor(1, "minidl") if (os.cpu_count() or 1) > 1 else None)
+    return _pool[0]
 
 
 def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -92,7 +92,8 @@ class ReluFn(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.maximum(x, 0)
+        y = np.zeros_like(x)  # max(x, 0) against an array of zeros: NumPy's loop for two
+        return np.maximum(x, y, out=y)  # arrays is vectorised, its loop for a scalar is not
 
     @staticmethod
     def backward(ctx, g):
@@ -196,9 +197,12 @@ class GeluFn(Function):
             u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
             ctx.save_for_backward(x, u)
             return 0.5 * x * (1 + u)
-        cdf, pdf = _special.normal_cdf_pdf(x)  # Phi(x) and phi(x), which backward needs
-        ctx.save_for_backward(x, cdf, pdf)
-        return x * cdf
+        cdf, d = _special.normal_cdf_pdf(x)  # Phi(x) and phi(x)
+        y = x * cdf
+        d *= x  # the derivative Phi + x phi, in phi's buffer: backward keeps one array
+        d += cdf
+        ctx.save_for_backward(d)
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -206,11 +210,7 @@ class GeluFn(Function):
             x, u = ctx.saved_tensors
             return g * (0.5 * (1 + u)
                         + 0.5 * x * (1 - u * u) * _GELU_K * (1 + 3 * 0.044715 * x * x))
-        x, cdf, pdf = ctx.saved_tensors
-        d = pdf * x  # g (Phi + x phi), in one buffer
-        d += cdf
-        d *= g
-        return d
+        return g * ctx.saved_tensors[0]
 
 
 class SiluFn(Function):

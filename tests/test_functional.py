@@ -204,3 +204,33 @@ def test_functions_accept_arrays_lists_and_numbers():
     assert F.relu(np.array([-1.0, 2.0])).dtype == np.float64
     assert F.tanh([1, 2]).dtype == np.float32
     assert F.mse_loss([1.0, 2.0], [1.0, 4.0]).item() == 2.0
+
+
+def test_gelu_on_a_big_float32_array_is_the_same_on_two_threads():
+    """Above _special._HALVES_FROM elements GELU's normal CDF is computed in two halves at once,
+    one on a worker thread: the values are bit for bit those of small pieces (one thread), close
+    to torch in float64, and the worker's half obeys the caller's np.errstate."""
+    from minidl import _special
+
+    def value_and_slope(x):
+        t = minidl.tensor(x, requires_grad=True)
+        y = F.gelu(t)
+        y.sum().backward()
+        return y.data, t.grad.data
+
+    n = 2 * _special._HALVES_FROM + 3
+    x = np.random.default_rng(3).normal(0, 3, size=n).astype(np.float32)
+    x[:13], x[-13:] = EXTREMES, EXTREMES
+    with np.errstate(**STRICT):
+        y, dy = value_and_slope(x)
+        pieces = [value_and_slope(x[i:i + 1000]) for i in range(0, n, 1000)]
+    np.testing.assert_array_equal(y, np.concatenate([p[0] for p in pieces]))
+    np.testing.assert_array_equal(dy, np.concatenate([p[1] for p in pieces]))
+    # against torch in float64 (torch's float32 GELU is off by 1e-6 in the left tail)
+    xt = torch.tensor(x.astype(np.float64), requires_grad=True)
+    TF.gelu(xt).sum().backward()
+    np.testing.assert_allclose(y, TF.gelu(xt).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dy, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    x[-1] = 1e30  # its square overflows float32, in the half the worker computes
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        F.gelu(x)
