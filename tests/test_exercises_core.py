@@ -53,6 +53,9 @@ def hostile_functions(correct: Callable) -> dict[str, tuple[Callable, str]]:
     def raises(*args):
         raise ValueError("boom")
 
+    def raises_a_sentence(*args):
+        raise ValueError("x must be positive.")
+
     def mutates(*args):
         out = correct(*args)
         _first_array(args)[...] += 1.0
@@ -63,7 +66,8 @@ def hostile_functions(correct: Callable) -> dict[str, tuple[Callable, str]]:
             pass
 
     return {
-        "raises": (raises, "raised ValueError: boom"),
+        "raises": (raises, "raised ValueError: boom. Call"),
+        "raises a sentence": (raises_a_sentence, "raised ValueError: x must be positive. Call"),
         "nan": (lambda *a: np.full_like(result(*a), np.nan), "returned nan"),
         "inf": (lambda *a: np.full_like(result(*a), np.inf), "returned inf"),
         "shape": (lambda *a: np.append(result(*a), 0.0), "returned shape"),

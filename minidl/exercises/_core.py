@@ -118,8 +118,9 @@ def call(fn: Callable, *args, name: str | None = None, **kwargs) -> Any:
         raise
     except Exception as e:  # the learner's error, reported as a sentence, not a traceback
         error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        raise Wrong(f"{name}({shown}) raised {error}. Call {name} yourself in a new cell to "
-                    f"see where.") from None
+        stop = "" if error.endswith((".", "!", "?")) else "."  # not two full stops in a row
+        raise Wrong(f"{name}({shown}) raised {error}{stop} Call {name} yourself in a new cell "
+                    f"to see where.") from None
     if result is None and _still_stub(fn):
         raise NotAttempted
     for arg_name, a, before in zip(_parameter_names(fn, len(args)), args, originals, strict=False):
