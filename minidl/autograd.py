@@ -4,17 +4,21 @@ Every differentiable op is a `Function` subclass with two static methods:
     backward(ctx, grad) -> grad or tuple of grads      # one per positional input
 
 `Function.apply` unwraps Tensors, runs `forward` and, when an input requires a gradient, records
-the call (the `ctx`) as the output's `grad_fn`. The backward pass keeps its running gradients in
-a dict of its own, so the graph holds no state between passes. The ONE place that undoes
-broadcasting is `unbroadcast`, called there, so no op thinks about it.
+the call (the `ctx`) as the output's `grad_fn`. An op whose result takes torch's dtype says so
+(`promote = ops.promote`); apply then runs its forward again on the inputs that rule casts. The
+backward pass keeps its running gradients in a dict of its own, so the graph holds no state
+between passes. The ONE place that undoes broadcasting is `unbroadcast`, called there, so no op
+thinks about it.
 
 Underflow (a value too small for the dtype becoming 0) is NumPy's default and harmless, so the
 engine does not guard against it: code that runs minidl under np.errstate(all="raise") should
 say under="ignore", as the tests do."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,6 +26,7 @@ from .tensor import Tensor
 
 _grad_enabled = True
 _stamps = count(1)  # stamps each recorded op: an output is always created after its inputs
+_F64 = np.dtype(np.float64)
 
 
 class no_grad:
@@ -52,6 +57,8 @@ class Function:
     inputs: tuple | None = None  # the call's positional arguments; None once backward freed it
     stamp: int = 0  # when the call was recorded (see _stamps)
     saved_tensors: tuple = ()  # what forward kept for backward
+    # the positional inputs cast to torch's result dtype, or None if NumPy's is already (ops.py)
+    promote: ClassVar[Callable[..., list | None] | None] = None
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
@@ -72,7 +79,11 @@ class Function:
                 needs_grad = needs_grad or x.requires_grad
             else:
                 arrays.append(x)
-        out = Tensor(cls.forward(ctx, *arrays, **constants))
+        out = cls.forward(ctx, *arrays, **constants)
+        # NumPy departs from torch's dtype only by computing in float64: only then check
+        if cls.promote and out.dtype is _F64 and (typed := cls.promote(*arrays)):
+            out = cls.forward(ctx, *typed, **constants)
+        out = Tensor(out)
         if needs_grad and _grad_enabled:  # record the call for backward
             ctx.inputs, ctx.stamp = inputs, next(_stamps)
             out.requires_grad, out.grad_fn = True, ctx
