@@ -2,7 +2,8 @@
 reductions, shape, joining. torch's names, signatures and type promotion throughout.
 
 Each backward returns the gradient in the broadcast shape of the output; the engine's
-`unbroadcast` turns it back into each input's shape.
+`unbroadcast` turns it back into each input's shape. This module imports tensor.py and
+autograd.py; Tensor's methods reach it as `ops`, which minidl/__init__.py hands to tensor.py.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """`Tensor`: a NumPy array with an optional gradient, shaped like `torch.Tensor`.
 
 Its methods are thin: each calls a `Function` from ops.py (or functional.py); the engine is
-autograd.py.
+autograd.py. Imports run one way: those three modules import this one and this one imports none
+of them, as minidl/__init__.py hands them to it (as `ops`, `F`, `autograd`) once all are loaded.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from numpy.typing import ArrayLike
 from .errors import RuntimeTypeError, RuntimeValueError
 from .random import generator
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # at run time minidl/__init__.py binds the three modules (see above)
+    from . import autograd, ops
+    from . import functional as F
     from .autograd import Function
 
 
@@ -304,6 +307,3 @@ def _correction(unbiased, correction):
         raise ValueError("var()/std(): give correction= or unbiased=, not both.")
     return correction if correction is not None else 1 if unbiased is None else int(unbiased)
 
-
-from . import autograd, ops  # noqa: E402  (both need Tensor, defined above)
-from . import functional as F  # noqa: E402
