@@ -163,6 +163,10 @@ def test_dtypes_follow_torch():
     assert (x * 2.5 + 1).dtype == np.float32 and (x ** 2).dtype == np.float32
     with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
         minidl.tensor([1, 2], requires_grad=True)
+    labels = minidl.tensor([1, 2])
+    assert labels.requires_grad_(False) is labels and not labels.requires_grad  # as in torch
+    w = minidl.tensor([1.0, 2.0])
+    assert w.requires_grad_() is w and w.requires_grad
 
 
 def test_reprs_look_like_torch():
