@@ -120,20 +120,19 @@ def _seed(root: Tensor, grad, caller: str) -> np.ndarray:
     return grad
 
 
-def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, on_leaf,
+def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool,
                 keep_ops: bool = False) -> dict:
     """Propagate d(root)/d(root) = grad back through the graph, with the running gradients in
-    a dict local to this pass, keyed by the op that made each result (its `grad_fn`). Each op
-    waits in a heap until it is the latest op left: every op is stamped when it runs, after the
-    ops of its inputs, so by then all its consumers have added their share; its entry is then
-    used and dropped (kept with keep_ops, and returned, for grad() of results). A gradient
-    reaching a leaf goes to on_leaf(leaf, g), in the leaf's dtype, as an array the leaf may keep.
-    Gradient arrays are never modified in place, so sharing one between inputs is safe."""
+    a dict local to this pass, keyed by the op that made each result (its `grad_fn`), or by the
+    leaf. Each op waits in a heap until it is the latest op left: every op is stamped when it
+    runs, after the ops of its inputs, so by then all its consumers have added their share; its
+    entry is then used and dropped (kept with keep_ops, for grad() of results). Returns the dict:
+    each leaf's gradient is in its dtype, an array the leaf may keep (never shared with an
+    op's). Gradient arrays are never modified in place, so sharing one between inputs is safe."""
     fn = root.grad_fn
-    if fn is None:
-        on_leaf(root, grad)
-        return {}
-    grads = {fn: grad}
+    if fn is None:  # the root is a leaf
+        return {root: grad}
+    grads: dict = {fn: grad}
     todo, take = [(-fn.stamp, fn)], grads.get if keep_ops else grads.pop
     while todo:
         fn = heappop(todo)[1]
@@ -157,7 +156,7 @@ def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, on_leaf,
             if producer is None:  # a leaf
                 if gx.dtype != x.data.dtype or gx is g or gx.base is not None:
                     gx = gx.astype(x.data.dtype)  # a copy: g or its base may be shared
-                on_leaf(x, gx)
+                grads[x] = grads[x] + gx if x in grads else gx
             elif producer in grads:
                 grads[producer] = grads[producer] + gx
             else:  # an op reached for the first time joins the heap
@@ -168,15 +167,11 @@ def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool, on_leaf,
     return grads
 
 
-def _add_to_grad(leaf: Tensor, g: np.ndarray) -> None:
-    """The leaf rule of backward(): gradients accumulate into `.grad`, which the leaf owns."""
-    leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
-
-
 def backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) into `leaf.grad` (in the leaf's dtype) for every leaf that
-    requires a gradient."""
-    _chain_rule(root, _seed(root, grad, "backward"), retain_graph, _add_to_grad)
+    requires a gradient, once the whole pass has run: a pass that fails changes no `.grad`."""
+    for leaf, g in _chain_rule(root, _seed(root, grad, "backward"), retain_graph).items():
+        leaf.grad = Tensor(g) if leaf.grad is None else Tensor(leaf.grad.data + g)
 
 
 def grad(output: Tensor, inputs, grad_output=None, retain_graph: bool = False) -> tuple:
@@ -184,13 +179,8 @@ def grad(output: Tensor, inputs, grad_output=None, retain_graph: bool = False) -
     `torch.autograd.grad`: returned as a tuple of Tensors, nothing accumulated into `.grad`.
     A tensor that `output` does not depend on gets zeros."""
     inputs = tuple(inputs) if isinstance(inputs, (list, tuple)) else (inputs,)
-    found: dict = {}  # d(output)/d(leaf) and, below, d(output)/d(result) keyed by its grad_fn
-
-    def on_leaf(leaf: Tensor, g: np.ndarray) -> None:
-        found[leaf] = found[leaf] + g if leaf in found else g
-
     seed = _seed(output, grad_output, "grad")
-    found.update(_chain_rule(output, seed, retain_graph, on_leaf, keep_ops=True))
+    found = _chain_rule(output, seed, retain_graph, keep_ops=True)  # by leaf and by grad_fn
     nodes = [t if t.grad_fn is None else t.grad_fn for t in inputs]
     return tuple(Tensor(np.array(found[n], dtype=t.data.dtype) if n in found else
                         np.zeros_like(t.data)) for t, n in zip(inputs, nodes, strict=True))

@@ -133,6 +133,18 @@ def test_backward_twice_without_retain_graph_is_a_clear_error():
     assert x2.grad.item() == 8.0
 
 
+def test_a_backward_that_fails_on_a_freed_graph_adds_to_no_grad():
+    x = minidl.tensor([1.0, 2.0], requires_grad=True)
+    w = minidl.tensor(3.0, requires_grad=True)
+    a = x * w
+    a.sum().backward()  # x.grad = w = [3, 3], w.grad = x1 + x2 = 3; frees a's MulBackward
+    y = minidl.tensor(2.0, requires_grad=True)  # reached only through the new ops
+    z = (a + x).sum() * y  # the walk reaches y and x before the freed MulBackward
+    with pytest.raises(RuntimeError, match="already used by a backward pass"):
+        z.backward()
+    assert x.grad.tolist() == [3.0, 3.0] and w.grad.item() == 3.0 and y.grad is None
+
+
 def test_backward_on_non_scalar_needs_grad():
     x = minidl.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"backward\(\).*scalar.*shape \(2,\).*y.sum\(\)"):
