@@ -103,7 +103,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _seed(root: Tensor, grad, caller: str) -> np.ndarray:
-    """The gradient to start from: ones for a scalar, else a copy of the caller's, checked."""
+    """The gradient to start from: ones for a scalar, else the caller's, checked (not copied:
+    no leaf keeps it, see _chain_rule)."""
     if not root.requires_grad:
         raise RuntimeError(f"{caller}(): this tensor does not require grad and has no grad_fn. "
                            f"Create the inputs with requires_grad=True before computing it.")
@@ -113,7 +114,7 @@ def _seed(root: Tensor, grad, caller: str) -> np.ndarray:
                                f"output, but this tensor has shape {root.shape}. Reduce it first "
                                f"(e.g. y.sum()) or pass a gradient of the same shape.")
         return np.array(1, root.data.dtype).reshape(root.data.shape)  # d(root)/d(root)
-    grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
     if grad.shape != root.shape:
         raise RuntimeError(f"{caller}(): grad has shape {grad.shape} but the tensor has "
                            f"shape {root.shape}; pass a gradient of the tensor's shape.")
@@ -127,11 +128,11 @@ def _chain_rule(root: Tensor, grad: np.ndarray, retain_graph: bool,
     leaf. Each op waits in a heap until it is the latest op left: every op is stamped when it
     runs, after the ops of its inputs, so by then all its consumers have added their share; its
     entry is then used and dropped (kept with keep_ops, for grad() of results). Returns the dict:
-    each leaf's gradient is in its dtype, an array the leaf may keep (never shared with an
-    op's). Gradient arrays are never modified in place, so sharing one between inputs is safe."""
+    each leaf's gradient is in its dtype, an array the leaf may keep (never the caller's grad or
+    a view). Gradient arrays are never modified in place, so sharing one between inputs is safe."""
     fn = root.grad_fn
     if fn is None:  # the root is a leaf
-        return {root: grad}
+        return {root: grad.copy()}
     grads: dict = {fn: grad}
     todo, take = [(-fn.stamp, fn)], grads.get if keep_ops else grads.pop
     while todo:

@@ -145,6 +145,20 @@ def test_a_backward_that_fails_on_a_freed_graph_adds_to_no_grad():
     assert x.grad.tolist() == [3.0, 3.0] and w.grad.item() == 3.0 and y.grad is None
 
 
+@pytest.mark.parametrize("root", ["x", "x + 0", "x.reshape(4)", "x * 1"])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_a_leaf_grad_never_shares_memory_with_the_callers_grad(root, as_tensor):
+    x = minidl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    for call in range(2):  # a fresh .grad, then one accumulated into
+        y = eval(root)
+        grad = np.full(y.shape, 2.0, dtype=np.float32)  # the root's dtype: no cast needed
+        y.backward(minidl.tensor(grad) if as_tensor else grad)
+        assert not np.shares_memory(x.grad.data, grad), (root, call)
+        (g,) = minidl.autograd.grad(eval(root), [x], grad_output=grad)
+        assert not np.shares_memory(g.data, grad), root
+    assert x.grad.tolist() == [[4.0, 4.0], [4.0, 4.0]]
+
+
 def test_backward_on_non_scalar_needs_grad():
     x = minidl.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"backward\(\).*scalar.*shape \(2,\).*y.sum\(\)"):
