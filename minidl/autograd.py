@@ -79,11 +79,10 @@ class Function:
                 needs_grad = needs_grad or x.requires_grad
             else:
                 arrays.append(x)
-        out = cls.forward(ctx, *arrays, **constants)
+        out = Tensor(cls.forward(ctx, *arrays, **constants))
         # NumPy departs from torch's dtype only by computing in float64: only then check
-        if cls.promote and out.dtype is _F64 and (typed := cls.promote(*arrays)):
-            out = cls.forward(ctx, *typed, **constants)
-        out = Tensor(out)
+        if cls.promote and out.data.dtype is _F64 and (typed := cls.promote(*arrays)):
+            out = Tensor(cls.forward(ctx, *typed, **constants))
         if needs_grad and _grad_enabled:  # record the call for backward
             ctx.inputs, ctx.stamp = inputs, next(_stamps)
             out.requires_grad, out.grad_fn = True, ctx
