@@ -4,11 +4,11 @@ Every differentiable op is a `Function` subclass with two static methods:
     backward(ctx, grad) -> grad or tuple of grads      # one per positional input
 
 `Function.apply` unwraps Tensors, runs `forward` and, when an input requires a gradient, records
-the call (the `ctx`) as the output's `grad_fn`. An op whose result takes torch's dtype says so
-(`promote = ops.promote`); apply then runs its forward again on the inputs that rule casts. The
-backward pass keeps its running gradients in a dict of its own, so the graph holds no state
-between passes. The ONE place that undoes broadcasting is `unbroadcast`, called there, so no op
-thinks about it.
+the call (the `ctx`) as the output's `grad_fn`. An op whose result follows torch's dtype rules
+says `promote = ops.promote`: when NumPy's result is float64, apply runs forward again on the
+inputs that rule casts. The backward pass keeps its running gradients in a dict of its own, so
+the graph holds no state between passes. The ONE place that undoes broadcasting is
+`unbroadcast`, called there, so no op thinks about it.
 
 Underflow (a value too small for the dtype becoming 0) is NumPy's default and harmless, so the
 engine does not guard against it: code that runs minidl under np.errstate(all="raise") should
@@ -57,7 +57,7 @@ class Function:
     inputs: tuple | None = None  # the call's positional arguments; None once backward freed it
     stamp: int = 0  # when the call was recorded (see _stamps)
     saved_tensors: tuple = ()  # what forward kept for backward
-    # the positional inputs cast to torch's result dtype, or None if NumPy's is already (ops.py)
+    # the op's dtype rule (ops.promote): its positional inputs cast to torch's result dtype
     promote: ClassVar[Callable[..., list | None] | None] = None
 
     def save_for_backward(self, *arrays) -> None:
