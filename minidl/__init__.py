@@ -14,13 +14,19 @@ import importlib
 
 import numpy as np
 
-from . import functional, nn, optim
+from . import autograd, functional, nn, ops, optim
+from . import tensor as _tensor_module
 from .autograd import Function, is_grad_enabled, no_grad
 from .calculus import GradcheckError, derivative, gradcheck, numerical_derivative
 from .errors import RuntimeTypeError
 from .ops import cat, stack, where
 from .random import manual_seed
 from .tensor import Tensor, linspace, ones, randn, tensor, zeros
+
+# Tensor's methods call these modules, which import minidl.tensor: handed to it now they exist,
+# so that it imports none of them (every import runs one way)
+_tensor_module.autograd, _tensor_module.ops, _tensor_module.F = autograd, ops, functional
+del _tensor_module
 
 __version__ = "0.1.0"
 # `from minidl import *`: the library core. The course helpers (_LAZY) are left out, so that a

@@ -2,7 +2,8 @@
 reductions, shape, joining. torch's names, signatures and type promotion throughout.
 
 Each backward returns the gradient in the broadcast shape of the output; the engine's
-`unbroadcast` turns it back into each input's shape.
+`unbroadcast` turns it back into each input's shape. This module imports tensor.py and
+autograd.py; Tensor's methods reach it as `ops`, which minidl/__init__.py hands to tensor.py.
 """
 from __future__ import annotations
 
@@ -54,18 +55,20 @@ def result_type(*operands) -> np.dtype:
     return out
 
 
-def promote(*operands, floating: bool = False):
+def promote(*operands):
     """`operands` (arrays, numbers or None) cast so that NumPy computes in torch's result dtype
-    (`result_type`; with floating=True an integer result becomes float32, as torch's `/`), or
-    None if NumPy already does. NumPy differs only by giving float64 (int64 + 0.5, int / int,
-    float32 * np.float64(2), float32 * a 0-d float64): so the hot ops check their result's dtype
-    and call this only for float64 (so a 0-d int64 tensor still widens an int32 one, and a 0-d
-    float32 one a float16 one, as in NumPy: rare mixes, not worth a check on every op). Arrays
-    are cast; NumPy scalars become Python numbers, which NumPy does not let widen an array."""
+    (`result_type`), or None if NumPy already does. An op whose result follows torch's dtype
+    rules says `promote = promote`, and `Function.apply` calls this with the op's positional
+    inputs only when NumPy's result is float64, the one way NumPy differs (int64 + 0.5,
+    int / int, float32 * np.float64(2), float32 * a 0-d float64): float32 work pays one identity
+    test per op. (So a 0-d int64 tensor still widens an int32 one, and a 0-d float32 one a
+    float16 one, as in NumPy: rare mixes, not worth a check on every op.) A float64 result from
+    integers is true division, float32 in torch. Arrays are cast; NumPy scalars become Python
+    numbers, which NumPy does not let widen an array."""
     given = [np.asarray(x, np.float32 if np.asarray(x).dtype == np.float64 else None)
              if isinstance(x, (list, tuple)) else x for x in operands]
     dtype = result_type(*(x for x in given if x is not None))
-    if floating and dtype.kind != "f":
+    if dtype.kind != "f":  # integers that NumPy divided into float64
         dtype = np.dtype(np.float32)
     if all(x is None or isinstance(x, np.ndarray) and x.dtype == dtype or type(x) in (int, float)
            and (dtype.kind == "f" or type(x) is int) for x in given):
@@ -80,16 +83,12 @@ def floating(a: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- arithmetic
-F64 = np.dtype(np.float64)
-
-
 class Add(Function):
+    promote = promote  # the result takes torch's dtype (see promote)
+
     @staticmethod
     def forward(ctx, a, b):
-        out = a + b
-        if out.dtype is F64 and (typed := promote(a, b)):  # torch may differ: see promote
-            out = typed[0] + typed[1]
-        return out
+        return a + b
 
     @staticmethod
     def backward(ctx, g):
@@ -97,12 +96,11 @@ class Add(Function):
 
 
 class Sub(Function):
+    promote = promote
+
     @staticmethod
     def forward(ctx, a, b):
-        out = a - b
-        if out.dtype is F64 and (typed := promote(a, b)):
-            out = typed[0] - typed[1]
-        return out
+        return a - b
 
     @staticmethod
     def backward(ctx, g):
@@ -110,14 +108,12 @@ class Sub(Function):
 
 
 class Mul(Function):
+    promote = promote
+
     @staticmethod
     def forward(ctx, a, b):
-        out = a * b
-        if out.dtype is F64 and (typed := promote(a, b)):
-            a, b = typed
-            out = a * b
         ctx.save_for_backward(a, b)
-        return out
+        return a * b
 
     @staticmethod
     def backward(ctx, g):
@@ -128,14 +124,12 @@ class Mul(Function):
 class Div(Function):
     """a / b, true division: integers give float32, as in torch."""
 
+    promote = promote
+
     @staticmethod
     def forward(ctx, a, b):
-        out = a / b
-        if out.dtype is F64 and (typed := promote(a, b, floating=True)):
-            a, b = typed
-            out = a / b
         ctx.save_for_backward(a, b)
-        return out
+        return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -162,6 +156,8 @@ class Pow(Function):
     r"""$a^b$; $\partial/\partial a = b a^{b-1}$ (0 where b = 0) and $\partial/\partial b =
     a^b \ln a$ (0 where a = 0 and b >= 0), as torch defines them at those points."""
 
+    promote = promote
+
     @staticmethod
     def forward(ctx, a, b):
         try:
@@ -170,9 +166,6 @@ class Pow(Function):
             raise RuntimeValueError(
                 "pow(): integers to negative integer powers are not allowed (as in torch). "
                 "Make the base a float tensor first: x.float() ** -1.") from None
-        if out.dtype is F64 and (typed := promote(a, b)):
-            a, b = typed
-            out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -244,15 +237,12 @@ class Maximum(Function):
 
     loses = staticmethod(np.less)  # a gets no gradient where loses(a, b)
     pick = staticmethod(np.maximum)
+    promote = promote
 
     @staticmethod
     def forward(ctx, a, b):
-        out = ctx.pick(a, b)
-        if out.dtype is F64 and (typed := promote(a, b)):
-            a, b = typed
-            out = ctx.pick(a, b)
         ctx.save_for_backward(a, b)
-        return out
+        return ctx.pick(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -270,16 +260,14 @@ class Minimum(Maximum):
 
 class Clamp(Function):
     """x limited to [lo, hi] (torch.clamp): the gradient passes where lo <= x <= hi; a tensor
-    bound gets it where it did the clamping."""
+    bound gets it where it did the clamping (a bound of None: no limit on that side)."""
+
+    promote = promote
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        out = np.clip(x, lo, hi)
-        if out.dtype is F64 and (typed := promote(x, lo, hi)):
-            x, lo, hi = typed
-            out = np.clip(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
-        return out
+        return np.clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx, g):
@@ -295,20 +283,20 @@ class Clamp(Function):
 
 
 class Where(Function):
-    """x where condition is True, else y (torch.where); each gets the gradient where picked."""
+    """x where condition is True, else y (torch.where); each gets the gradient where picked.
+    The condition is a constant (a keyword), so it takes no part in the result's dtype."""
+
+    promote = promote
 
     @staticmethod
-    def forward(ctx, condition, x, y):
-        out = np.where(condition, x, y)
-        if out.dtype is F64 and (typed := promote(x, y)):
-            out = np.where(condition, *typed)
+    def forward(ctx, x, y, condition):
         ctx.condition = condition
-        return out
+        return np.where(condition, x, y)
 
     @staticmethod
     def backward(ctx, g):
         c = ctx.condition
-        return None, np.where(c, g, 0), np.where(c, 0, g)
+        return np.where(c, g, 0), np.where(c, 0, g)
 
 
 def where(condition, input, other) -> Tensor:
@@ -317,11 +305,13 @@ def where(condition, input, other) -> Tensor:
     if c.dtype != np.bool_:
         raise RuntimeTypeError(f"where(): condition must be a bool tensor (e.g. x > 0), but got "
                                f"dtype {c.dtype}. Compare first, or convert it with .bool().")
-    return Where.apply(c, input, other)
+    return Where.apply(input, other, condition=c)
 
 
 class MatMul(Function):
     """a @ b with NumPy's rules (1-D operands are promoted and the promoted axis dropped)."""
+
+    promote = promote
 
     @staticmethod
     def forward(ctx, a, b):
@@ -332,12 +322,8 @@ class MatMul(Function):
                 f"{b.shape} ({a.shape[-1] if a.ndim else 'scalar'} vs "
                 f"{(b.shape[-2] if b.ndim > 1 else b.shape[0]) if b.ndim else 'scalar'}). "
                 f"Transpose one operand (x @ w.T) or check the layer widths.")
-        out = a @ b
-        if out.dtype is F64 and (typed := promote(a, b)):
-            a, b = typed
-            out = a @ b
         ctx.save_for_backward(a, b)
-        return out
+        return a @ b
 
     @staticmethod
     def backward(ctx, g):
@@ -649,13 +635,12 @@ class Expand(Function):
 class Cat(Function):
     """Tensors joined along `dim` (torch.cat); the gradient is split back at the same places."""
 
+    promote = promote
+
     @staticmethod
     def forward(ctx, *arrays, dim):
-        out = np.concatenate(arrays, axis=dim)
-        if out.dtype is F64 and (typed := promote(*arrays)):
-            out = np.concatenate(typed, axis=dim)
         ctx.dim, ctx.ends = dim, np.cumsum([a.shape[dim] for a in arrays[:-1]])
-        return out
+        return np.concatenate(arrays, axis=dim)
 
     @staticmethod
     def backward(ctx, g):

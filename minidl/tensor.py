@@ -1,7 +1,8 @@
 """`Tensor`: a NumPy array with an optional gradient, shaped like `torch.Tensor`.
 
 Its methods are thin: each calls a `Function` from ops.py (or functional.py); the engine is
-autograd.py.
+autograd.py. Imports run one way: those three modules import this one and this one imports none
+of them, as minidl/__init__.py hands them to it (as `ops`, `F`, `autograd`) once all are loaded.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from numpy.typing import ArrayLike
 from .errors import RuntimeTypeError, RuntimeValueError
 from .random import generator
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # at run time minidl/__init__.py binds the three modules (see above)
+    from . import autograd, ops
+    from . import functional as F
     from .autograd import Function
 
 
@@ -111,6 +114,9 @@ class Tensor:
         return Tensor(self.data)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
+        if flag:
+            _floating_only("requires_grad_", self.data.dtype,
+                           "Convert it first: t.float().requires_grad_().")
         self.requires_grad = flag
         return self
 
@@ -253,23 +259,37 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
                         f"{type(data).__name__} with dtype {arr.dtype}.")
     if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
         arr = arr.astype(np.float32)
-    if requires_grad and arr.dtype.kind != "f":
-        raise RuntimeTypeError(f"tensor(): only floating-point tensors can require gradients, "
-                               f"but the data has dtype {arr.dtype}. Pass floats (e.g. [1.0, 2.0]) "
-                               f"or dtype=minidl.float32.")
+    if requires_grad:
+        _floating_only("tensor", arr.dtype, "Pass floats (e.g. [1.0, 2.0]) or "
+                       "dtype=minidl.float32.", whose="the data has")
     return Tensor(arr, requires_grad=requires_grad)
 
 
 def zeros(*shape, requires_grad: bool = False, dtype=np.float32) -> Tensor:
-    return Tensor(np.zeros(shape_arg(shape), dtype=dtype), requires_grad)
+    return _filled("zeros", np.zeros(shape_arg(shape), dtype=dtype), requires_grad)
 
 
 def ones(*shape, requires_grad: bool = False, dtype=np.float32) -> Tensor:
-    return Tensor(np.ones(shape_arg(shape), dtype=dtype), requires_grad)
+    return _filled("ones", np.ones(shape_arg(shape), dtype=dtype), requires_grad)
 
 
 def randn(*shape, requires_grad: bool = False, dtype=np.float32) -> Tensor:
-    return Tensor(generator().standard_normal(shape_arg(shape)).astype(dtype), requires_grad)
+    data = generator().standard_normal(shape_arg(shape)).astype(dtype)
+    return _filled("randn", data, requires_grad)
+
+
+def _filled(fn: str, data: np.ndarray, requires_grad: bool) -> Tensor:
+    if requires_grad:
+        _floating_only(fn, data.dtype, "Leave dtype out (float32) or pass a floating-point one.",
+                       whose="it would have")
+    return Tensor(data, requires_grad)
+
+
+def _floating_only(fn: str, dtype: np.dtype, fix: str, whose: str = "this tensor has") -> None:
+    """torch's rule (a RuntimeError there): only floating-point tensors can require gradients."""
+    if dtype.kind != "f":
+        raise RuntimeTypeError(f"{fn}(): only floating-point tensors can require gradients, "
+                               f"but {whose} dtype {dtype}. {fix}")
 
 
 def linspace(start: float, end: float, steps: int, dtype=np.float32) -> Tensor:
@@ -304,6 +324,3 @@ def _correction(unbiased, correction):
         raise ValueError("var()/std(): give correction= or unbiased=, not both.")
     return correction if correction is not None else 1 if unbiased is None else int(unbiased)
 
-
-from . import autograd, ops  # noqa: E402  (both need Tensor, defined above)
-from . import functional as F  # noqa: E402

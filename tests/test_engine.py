@@ -133,6 +133,32 @@ def test_backward_twice_without_retain_graph_is_a_clear_error():
     assert x2.grad.item() == 8.0
 
 
+def test_a_backward_that_fails_on_a_freed_graph_adds_to_no_grad():
+    x = minidl.tensor([1.0, 2.0], requires_grad=True)
+    w = minidl.tensor(3.0, requires_grad=True)
+    a = x * w
+    a.sum().backward()  # x.grad = w = [3, 3], w.grad = x1 + x2 = 3; frees a's MulBackward
+    y = minidl.tensor(2.0, requires_grad=True)  # reached only through the new ops
+    z = (a + x).sum() * y  # the walk reaches y and x before the freed MulBackward
+    with pytest.raises(RuntimeError, match="already used by a backward pass"):
+        z.backward()
+    assert x.grad.tolist() == [3.0, 3.0] and w.grad.item() == 3.0 and y.grad is None
+
+
+@pytest.mark.parametrize("root", ["x", "x + 0", "x.reshape(4)", "x * 1"])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_a_leaf_grad_never_shares_memory_with_the_callers_grad(root, as_tensor):
+    x = minidl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    for call in range(2):  # a fresh .grad, then one accumulated into
+        y = eval(root)
+        grad = np.full(y.shape, 2.0, dtype=np.float32)  # the root's dtype: no cast needed
+        y.backward(minidl.tensor(grad) if as_tensor else grad)
+        assert not np.shares_memory(x.grad.data, grad), (root, call)
+        (g,) = minidl.autograd.grad(eval(root), [x], grad_output=grad)
+        assert not np.shares_memory(g.data, grad), root
+    assert x.grad.tolist() == [[4.0, 4.0], [4.0, 4.0]]
+
+
 def test_backward_on_non_scalar_needs_grad():
     x = minidl.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"backward\(\).*scalar.*shape \(2,\).*y.sum\(\)"):
@@ -163,6 +189,10 @@ def test_dtypes_follow_torch():
     assert (x * 2.5 + 1).dtype == np.float32 and (x ** 2).dtype == np.float32
     with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
         minidl.tensor([1, 2], requires_grad=True)
+    labels = minidl.tensor([1, 2])
+    assert labels.requires_grad_(False) is labels and not labels.requires_grad  # as in torch
+    w = minidl.tensor([1.0, 2.0])
+    assert w.requires_grad_() is w and w.requires_grad
 
 
 def test_reprs_look_like_torch():

@@ -60,7 +60,10 @@ def test_q2_mistakes_get_their_nudge(capsys):
     cases = [
         (lambda v: minidl.tensor(v, requires_grad=True),
          ("as_parameter(5) raised RuntimeTypeError", "only floating-point tensors")),
-        (lambda v: minidl.tensor(v).requires_grad_(),
+        (lambda v: minidl.tensor(v).requires_grad_(),  # refused, as torch refuses it
+         ("as_parameter(5) raised RuntimeTypeError", "requires_grad_(): only floating-point",
+          "t.float().requires_grad_()")),
+        (lambda v: minidl.tensor(v),
          ("as_parameter(5) returned a tensor of dtype int64", "convert the values to floats")),
         (lambda v: minidl.tensor(v, dtype=minidl.float32, requires_grad=True) * 1.0,
          ("grad_fn <MulBackward>", "Return the leaf")),

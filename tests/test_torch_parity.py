@@ -216,6 +216,14 @@ ERRORS = {  # name -> (minidl call, torch call, a piece of minidl's friendly mes
     "int requires grad": (lambda: minidl.tensor([1, 2], requires_grad=True),
                           lambda: torch.tensor([1, 2], requires_grad=True),
                           "only floating-point tensors can require gradients"),
+    "int requires_grad_()": (lambda: minidl.tensor([1, 2]).requires_grad_(),
+                             lambda: torch.tensor([1, 2]).requires_grad_(),
+                             "requires_grad_(): only floating-point tensors can require gradients"),
+    "bool requires_grad_()": (lambda: minidl.tensor([True, False]).requires_grad_(),
+                              lambda: torch.tensor([True, False]).requires_grad_(), "dtype bool"),
+    "int zeros requires grad": (lambda: minidl.zeros(2, dtype=minidl.int64, requires_grad=True),
+                                lambda: torch.zeros(2, dtype=torch.int64, requires_grad=True),
+                                "zeros(): only floating-point tensors can require gradients"),
     "bool of many": (lambda: bool(minidl.ones(2)), lambda: bool(torch.ones(2)), "ambiguous"),
 }
 
