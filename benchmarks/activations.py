@@ -35,8 +35,15 @@ def _one_where_positive(x: np.ndarray, other: float) -> np.ndarray:
 
 
 def _leaky_relu(x: np.ndarray, g: np.ndarray) -> tuple:
-    slope = _one_where_positive(x, 0.01)
-    return x * slope, g * slope
+    a = np.float32(0.01)
+    positive = x > 0
+    y = np.multiply(x, a, out=np.empty_like(x))
+    np.maximum(x, y, out=y)
+    d = positive.astype(np.float32)
+    d *= 1 - a
+    d += a
+    d *= g
+    return y, d
 
 
 def _sigmoid_fb(x: np.ndarray, g: np.ndarray) -> tuple:

@@ -83,44 +83,51 @@ _MILLS = np.array([0.090798527, -0.3994426398, 0.5259398356, -0.1419879947, 0.32
                    0.2494433645, 0.3028312284, 0.299857578], np.float32)
 
 
-def _normal_tail32(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Phi(-a) and phi(a) for a 1-d float32 array a >= 0, which is overwritten (it becomes phi).
-    A big array is done in two halves at once, the second on a worker thread (NumPy lets go of
-    Python's lock inside its loops), since this is the costliest kernel in minidl."""
-    q = np.empty_like(a)
-    if a.size < _HALVES_FROM or _workers() is None:
-        _normal_tail32_into(a, q)
-    else:
-        h, err = a.size // 2, np.geterr()  # errstate is per thread: the worker gets the caller's
-        later = _workers().submit(_normal_tail32_into, a[h:], q[h:], err)
-        _normal_tail32_into(a[:h], q[:h])
-        later.result()
-    return q, a
+def _normal_cdf_pdf32(x: np.ndarray, cdf: np.ndarray, pdf: np.ndarray) -> None:
+    """Phi(x) into cdf and phi(x) into pdf, float32 arrays of x's (1-d) shape, in float32."""
+    a = np.abs(x, out=pdf)  # |x|, which becomes phi
+    t = a + np.float32(1 / _MILLS_P)  # t = 1 / (1 + P a) = (1/P) / (1/P + a): two passes
+    np.divide(np.float32(1 / _MILLS_P), t, out=t)
+    q = np.multiply(t, _MILLS[0], out=cdf)
+    for c in _MILLS[1:-1]:  # Horner's rule, in place: two passes per coefficient
+        q += c
+        q *= t
+    q += _MILLS[-1]
+    q *= t  # Mills' ratio R(a)
+    np.square(a, out=a)
+    a *= np.float32(-0.5)
+    np.exp(a, out=a)
+    a *= np.float32(1 / np.sqrt(2 * np.pi))  # phi(x)
+    q *= a  # Phi(-|x|)
+    # Phi(x) is 1 - q for x >= 0 and q for x < 0, i.e. |q - (x >= 0)|: arithmetic, not
+    # np.where, which branches on every element
+    q -= x >= 0
+    np.abs(q, out=q)
 
 
-def _normal_tail32_into(a: np.ndarray, q: np.ndarray, err: dict | None = None) -> None:
-    """Phi(-a) into q and phi(a) into a, in float32, in place."""
-    with np.errstate(**(err or {})):
-        t = a + np.float32(1 / _MILLS_P)  # t = 1 / (1 + P a) = (1/P) / (1/P + a): two passes
-        np.divide(np.float32(1 / _MILLS_P), t, out=t)
-        np.multiply(t, _MILLS[0], out=q)
-        for c in _MILLS[1:-1]:  # Horner's rule, in place: two passes per coefficient
-            q += c
-            q *= t
-        q += _MILLS[-1]
-        q *= t  # Mills' ratio R(a)
-        np.square(a, out=a)
-        a *= np.float32(-0.5)
-        np.exp(a, out=a)
-        a *= np.float32(1 / np.sqrt(2 * np.pi))  # phi(a)
-        q *= a
+def _in_halves(kernel, *arrays: np.ndarray) -> None:
+    """kernel(*arrays) on 1-d arrays of one size that it reads and writes elementwise. A big
+    size is done in two halves at once, the second on a worker thread: NumPy lets go of Python's
+    lock inside its loops, so both cores work, as torch's kernels use them."""
+    n = arrays[0].size
+    if n < _HALVES_FROM or _worker() is None:
+        kernel(*arrays)
+        return
+    later = _worker().submit(_with_errstate, np.geterr(), kernel, *(a[n // 2:] for a in arrays))
+    kernel(*(a[:n // 2] for a in arrays))
+    later.result()
+
+
+def _with_errstate(err: dict, kernel, *arrays: np.ndarray) -> None:
+    with np.errstate(**err):  # np.errstate is per thread: the worker takes the caller's
+        kernel(*arrays)
 
 
 _HALVES_FROM = 1 << 16  # elements; below this a second thread costs more than it saves
-_pool: list = []  # the worker thread's executor, made on first use (or None on one core)
+_pool: list = []  # the worker thread's executor, made on first use (None on a single core)
 
 
-def _workers():
+def _worker():
     if not _pool:
         import os
         from concurrent.futures import ThreadPoolExecutor
@@ -135,12 +142,8 @@ def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x)
     if x.dtype.kind == "f" and x.dtype.itemsize <= 4:
         flat = x.reshape(-1)  # 1-d even for a 0-d x, so that out= always has an array
-        q, pdf = _normal_tail32(np.abs(flat, dtype=np.float32))  # Phi(-|x|), phi(x)
-        # Phi(x) is 1 - q for x >= 0 and q for x < 0, i.e. |q - (x >= 0)|: arithmetic, not
-        # np.where, which branches on every element
-        cdf = q
-        cdf -= flat >= 0
-        np.abs(cdf, out=cdf)
+        cdf, pdf = np.empty(flat.shape, np.float32), np.empty(flat.shape, np.float32)
+        _in_halves(_normal_cdf_pdf32, flat, cdf, pdf)
         return (cdf.reshape(x.shape).astype(x.dtype, copy=False),
                 pdf.reshape(x.shape).astype(x.dtype, copy=False))
     x = np.asarray(x, dtype=np.float64)

@@ -103,13 +103,18 @@ class ReluFn(Function):
 class LeakyReluFn(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
-        slope = _one_where_positive(x, negative_slope)  # the derivative, 1 or negative_slope
-        ctx.save_for_backward(slope)
-        return x * slope
+        ctx.slope = a = x.dtype.type(negative_slope)
+        ctx.save_for_backward(x > 0)
+        y = np.multiply(x, a, out=np.empty_like(x))  # a x, then x where x is the larger
+        return (np.maximum if a <= 1 else np.minimum)(x, y, out=y)  # (the smaller if a > 1)
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.saved_tensors[0]
+        d = ctx.saved_tensors[0].astype(g.dtype)  # the derivative, 1 where x > 0, else a:
+        d *= 1 - ctx.slope  # arithmetic, not np.where (see _one_where_positive)
+        d += ctx.slope
+        d *= g
+        return d
 
 
 class SigmoidFn(Function):
