@@ -3,12 +3,13 @@
 The NumPy floor uses the same formulations as minidl.functional, written out with nothing
 else around them: the same ufunc calls in the same buffers (masks as arithmetic instead of
 np.where, updates in place), what the forward computes and the backward needs computed once,
-in float32. NumPy has no erf, so the GELU floor calls minidl's `_special.normal_cdf_pdf`
-(float32 arithmetic for float32 input), the same function minidl calls.
+in float32. NumPy has no erf, so the GELU floor calls minidl's `_special.gelu_and_derivative`
+(float32 arithmetic for float32 input, on two threads for a big array), the same function
+minidl calls.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -92,10 +93,7 @@ def _relu(x: np.ndarray, g: np.ndarray) -> tuple:
 
 
 def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:
-    cdf, d = _special.normal_cdf_pdf(x)
-    y = x * cdf
-    d *= x
-    d += cdf
+    y, d = _special.gelu_and_derivative(x)
     return y, g * d
 
 

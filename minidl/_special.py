@@ -150,6 +150,33 @@ def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * erfc(-x * np.sqrt(0.5)), normal_pdf(x)
 
 
+def gelu_and_derivative(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GELU's x Phi(x) and its derivative Phi(x) + x phi(x), in x's dtype, computed as
+    normal_cdf_pdf computes Phi and phi (for float32, in the same two-halves kernel)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and x.dtype.itemsize <= 4:
+        flat = x.reshape(-1)
+        y, d = np.empty(flat.shape, np.float32), np.empty(flat.shape, np.float32)
+        _in_halves(_gelu32, flat, y, d)
+        return (y.reshape(x.shape).astype(x.dtype, copy=False),
+                d.reshape(x.shape).astype(x.dtype, copy=False))
+    cdf, d = normal_cdf_pdf(x)
+    return x * cdf, _add_x_times(d, x, cdf)
+
+
+def _gelu32(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> None:
+    _normal_cdf_pdf32(x, y, d)  # Phi into y, phi into d
+    _add_x_times(d, x, y)
+    y *= x
+
+
+def _add_x_times(pdf: np.ndarray, x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """Phi + x phi, in phi's buffer."""
+    pdf *= x
+    pdf += cdf
+    return pdf
+
+
 def normal_cdf(x: np.ndarray) -> np.ndarray:
     """Phi(x), in x's dtype: see normal_cdf_pdf."""
     return normal_cdf_pdf(x)[0]

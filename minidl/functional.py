@@ -202,11 +202,8 @@ class GeluFn(Function):
             u = np.tanh(_GELU_K * (x + 0.044715 * x ** 3))
             ctx.save_for_backward(x, u)
             return 0.5 * x * (1 + u)
-        cdf, d = _special.normal_cdf_pdf(x)  # Phi(x) and phi(x)
-        y = x * cdf
-        d *= x  # the derivative Phi + x phi, in phi's buffer: backward keeps one array
-        d += cdf
-        ctx.save_for_backward(d)
+        y, d = _special.gelu_and_derivative(x)  # x Phi(x) and Phi(x) + x phi(x)
+        ctx.save_for_backward(d)  # backward needs only the derivative
         return y
 
     @staticmethod
