@@ -87,7 +87,7 @@ def _elu(x: np.ndarray, g: np.ndarray, alpha: float, scale: float) -> tuple:
 
 
 def _relu(x: np.ndarray, g: np.ndarray) -> tuple:
-    y = np.zeros_like(x)
+    y = np.zeros(x.shape, x.dtype)
     np.maximum(x, y, out=y)
     return y, g * (x > 0)
 

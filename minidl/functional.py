@@ -92,8 +92,8 @@ class ReluFn(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        y = np.zeros_like(x)  # max(x, 0) against an array of zeros: NumPy's loop for two
-        return np.maximum(x, y, out=y)  # arrays is vectorised, its loop for a scalar is not
+        y = np.zeros(x.shape, x.dtype)  # max(x, 0) against an array of zeros: NumPy's
+        return np.maximum(x, y, out=y)  # loop for two arrays is vectorised, for a scalar not
 
     @staticmethod
     def backward(ctx, g):
