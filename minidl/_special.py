@@ -10,7 +10,8 @@ benchmarks/normal_tail_fit.py): relative error 2e-7 in exact arithmetic; in floa
 below 1e-6 for |x| < 5 and 5e-6 out to |x| = 13, where float32 runs out. It is evaluated in
 float32 with in-place ufuncs, no masks and no float64 copies, and it gives phi(x) on the way,
 which GELU's backward needs. It keeps its relative accuracy in the far left tail, where
-1 + erf(x) (torch's float32 formula) cancels to 0.
+1 + erf(x) (torch's float32 formula) cancels to 0. At about 30 passes it is minidl's costliest
+kernel, so a big array is done in two halves at once, on two threads (_in_halves).
 """
 from __future__ import annotations
 
