@@ -15,6 +15,8 @@ kernel, so a big array is done in two halves at once, on two threads (_in_halves
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 # highest degree first, as np.polyval wants
@@ -126,11 +128,12 @@ def _with_errstate(err: dict, kernel, *arrays: np.ndarray) -> None:
 
 _HALVES_FROM = 1 << 16  # elements; below this a second thread costs more than it saves
 _pool: list = []  # the worker thread's executor, made on first use (None on a single core)
+if hasattr(os, "register_at_fork"):  # a forked child has no worker thread: it makes its own
+    os.register_at_fork(after_in_child=_pool.clear)
 
 
 def _worker():
     if not _pool:
-        import os
         from concurrent.futures import ThreadPoolExecutor
         _pool.append(ThreadPoolExecutor(1, "minidl") if (os.cpu_count() or 1) > 1 else None)
     return _pool[0]

@@ -1,5 +1,7 @@
 """Every functional op against torch in float64: forward and backward, on random inputs and at
 extremes; gradcheck on every op away from kinks."""
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -234,3 +236,23 @@ def test_gelu_on_a_big_float32_array_is_the_same_on_two_threads():
     x[-1] = 1e30  # its square overflows float32, in the half the worker computes
     with np.errstate(over="raise"), pytest.raises(FloatingPointError):
         F.gelu(x)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_gelu_on_two_threads_works_in_a_forked_child():
+    """A child forked after the worker thread started has no such thread: it must make its own
+    rather than wait forever for the parent's (as multiprocessing's fork start method does)."""
+    import time
+    x = np.linspace(-3, 3, 200_001, dtype=np.float32)
+    y = F.gelu(x).data  # starts the worker thread in this process
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if it computes the same values
+        os._exit(0 if np.array_equal(F.gelu(x).data, y) else 3)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("F.gelu on a big array never returned in a forked child")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
