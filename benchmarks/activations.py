@@ -27,12 +27,21 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     return 1 / e
 
 
-def _one_where_positive(x: np.ndarray, other: float) -> np.ndarray:
-    other = x.dtype.type(other)
-    out = (x > 0).astype(x.dtype)
+def _positive_part(x: np.ndarray) -> np.ndarray:
+    y = np.zeros(x.shape, x.dtype)
+    return np.maximum(x, y, out=y)
+
+
+def _one_where(mask: np.ndarray, other: float, dtype: np.dtype) -> np.ndarray:
+    other = dtype.type(other)
+    out = mask.astype(dtype)
     out *= 1 - other
     out += other
     return out
+
+
+def _relu(x: np.ndarray, g: np.ndarray) -> tuple:
+    return _positive_part(x), g * (x > 0)
 
 
 def _leaky_relu(x: np.ndarray, g: np.ndarray) -> tuple:
@@ -40,9 +49,7 @@ def _leaky_relu(x: np.ndarray, g: np.ndarray) -> tuple:
     positive = x > 0
     y = np.multiply(x, a, out=np.empty_like(x))
     np.maximum(x, y, out=y)
-    d = positive.astype(np.float32)
-    d *= 1 - a
-    d += a
+    d = _one_where(positive, a, g.dtype)
     d *= g
     return y, d
 
@@ -66,7 +73,7 @@ def _softplus(x: np.ndarray, g: np.ndarray) -> tuple:
     linear = x > 20  # torch's default threshold, beta = 1
     y = np.log1p(np.exp(-np.abs(x)))
     y *= ~linear
-    y += np.maximum(x, 0)
+    y += _positive_part(x)
     d = -np.expm1(-y)
     d = np.maximum(d, linear)
     d *= g
@@ -76,20 +83,14 @@ def _softplus(x: np.ndarray, g: np.ndarray) -> tuple:
 def _elu(x: np.ndarray, g: np.ndarray, alpha: float, scale: float) -> tuple:
     neg = np.expm1(np.minimum(x, 0))
     neg *= alpha
-    y = np.maximum(x, 0)
+    y = _positive_part(x)
     y += neg
     y *= scale
-    d = _one_where_positive(x, alpha)
+    d = _one_where(x > 0, alpha, x.dtype)
     d += neg
     d *= g
     d *= scale
     return y, d
-
-
-def _relu(x: np.ndarray, g: np.ndarray) -> tuple:
-    y = np.zeros(x.shape, x.dtype)
-    np.maximum(x, y, out=y)
-    return y, g * (x > 0)
 
 
 def _gelu(x: np.ndarray, g: np.ndarray) -> tuple:

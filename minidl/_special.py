@@ -139,17 +139,26 @@ def _worker():
     return _pool[0]
 
 
+def _float32_pair(kernel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """kernel(x, a, b) writing two float32 arrays, run by _in_halves on x flattened (1-d even
+    for a 0-d x, so that out= always has an array); a and b in x's shape and dtype."""
+    flat = x.reshape(-1)
+    a, b = np.empty(flat.shape, np.float32), np.empty(flat.shape, np.float32)
+    _in_halves(kernel, flat, a, b)
+    return _like(a, x), _like(b, x)
+
+
+def _like(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return a.reshape(x.shape).astype(x.dtype, copy=False)
+
+
 def normal_cdf_pdf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2 and phi(x) = Phi'(x), in x's dtype (float32 arithmetic
     for float32 and float16, float64 otherwise). Phi is computed through its tail Phi(-|x|), so
     the left tail keeps its digits."""
     x = np.asarray(x)
     if x.dtype.kind == "f" and x.dtype.itemsize <= 4:
-        flat = x.reshape(-1)  # 1-d even for a 0-d x, so that out= always has an array
-        cdf, pdf = np.empty(flat.shape, np.float32), np.empty(flat.shape, np.float32)
-        _in_halves(_normal_cdf_pdf32, flat, cdf, pdf)
-        return (cdf.reshape(x.shape).astype(x.dtype, copy=False),
-                pdf.reshape(x.shape).astype(x.dtype, copy=False))
+        return _float32_pair(_normal_cdf_pdf32, x)
     x = np.asarray(x, dtype=np.float64)
     return 0.5 * erfc(-x * np.sqrt(0.5)), normal_pdf(x)
 
@@ -159,11 +168,7 @@ def gelu_and_derivative(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     normal_cdf_pdf computes Phi and phi (for float32, in the same two-halves kernel)."""
     x = np.asarray(x)
     if x.dtype.kind == "f" and x.dtype.itemsize <= 4:
-        flat = x.reshape(-1)
-        y, d = np.empty(flat.shape, np.float32), np.empty(flat.shape, np.float32)
-        _in_halves(_gelu32, flat, y, d)
-        return (y.reshape(x.shape).astype(x.dtype, copy=False),
-                d.reshape(x.shape).astype(x.dtype, copy=False))
+        return _float32_pair(_gelu32, x)
     cdf, d = normal_cdf_pdf(x)
     return x * cdf, _add_x_times(d, x, cdf)
 
@@ -179,11 +184,6 @@ def _add_x_times(pdf: np.ndarray, x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     pdf *= x
     pdf += cdf
     return pdf
-
-
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Phi(x), in x's dtype: see normal_cdf_pdf."""
-    return normal_cdf_pdf(x)[0]
 
 
 def normal_pdf(x: np.ndarray) -> np.ndarray:

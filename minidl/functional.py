@@ -52,16 +52,25 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 
 def _log1p_exp(x: np.ndarray) -> np.ndarray:
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|)."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    y = _positive_part(x)
+    y += np.log1p(np.exp(-np.abs(x)))
+    return y
 
 
-def _one_where_positive(x: np.ndarray, other: float) -> np.ndarray:
-    """np.where(x > 0, 1, other) in x's dtype, written as arithmetic, several times faster than
-    np.where (which branches on every element): (x > 0) * (1 - other) + other. It is exactly
-    `other` where x <= 0, and exactly 1 where x > 0 for 0 <= other <= 2 (the rounding of
-    1 - other cancels), within an ulp of 1 otherwise."""
-    other = x.dtype.type(other)
-    out = (x > 0).astype(x.dtype)
+def _positive_part(x: np.ndarray) -> np.ndarray:
+    """max(x, 0), in a new array, taken against an array of zeros: NumPy's loop for two arrays
+    is vectorised, its loop for an array and a scalar is not."""
+    y = np.zeros(x.shape, x.dtype)
+    return np.maximum(x, y, out=y)
+
+
+def _one_where(mask: np.ndarray, other: float, dtype: np.dtype) -> np.ndarray:
+    """np.where(mask, 1, other) in `dtype`, written as arithmetic, several times faster than
+    np.where (which branches on every element): mask * (1 - other) + other. It is exactly
+    `other` where the mask is False, and exactly 1 where it is True for 0 <= other <= 2 (the
+    rounding of 1 - other cancels), within an ulp of 1 otherwise."""
+    other = dtype.type(other)
+    out = mask.astype(dtype)
     out *= 1 - other
     out += other
     return out
@@ -92,8 +101,7 @@ class ReluFn(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        y = np.zeros(x.shape, x.dtype)  # max(x, 0) against an array of zeros: NumPy's
-        return np.maximum(x, y, out=y)  # loop for two arrays is vectorised, for a scalar not
+        return _positive_part(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -110,9 +118,7 @@ class LeakyReluFn(Function):
 
     @staticmethod
     def backward(ctx, g):
-        d = ctx.saved_tensors[0].astype(g.dtype)  # the derivative, 1 where x > 0, else a:
-        d *= 1 - ctx.slope  # arithmetic, not np.where (see _one_where_positive)
-        d += ctx.slope
+        d = _one_where(ctx.saved_tensors[0], ctx.slope, g.dtype)  # 1 where x > 0, else a
         d *= g
         return d
 
@@ -155,7 +161,7 @@ class SoftplusFn(Function):
         linear = z > threshold  # there softplus is x itself, as in torch: log1p(e^-z) is dropped
         y = np.log1p(np.exp(-np.abs(z)))
         y *= ~linear  # a mask as arithmetic: np.where would branch on every element
-        y += np.maximum(z, 0)
+        y += _positive_part(z)
         y /= beta
         ctx.save_for_backward(y, linear)
         ctx.beta = beta
@@ -179,7 +185,7 @@ class EluFn(Function):
         neg *= alpha  # the negative part: 0 where x > 0
         ctx.save_for_backward(x, neg)
         ctx.alpha, ctx.scale = alpha, scale
-        y = np.maximum(x, 0)  # the positive part
+        y = _positive_part(x)
         y += neg
         y *= scale
         return y
@@ -187,7 +193,7 @@ class EluFn(Function):
     @staticmethod
     def backward(ctx, g):
         x, neg = ctx.saved_tensors
-        d = _one_where_positive(x, ctx.alpha)  # 1 for x > 0, else alpha e^x = neg + alpha
+        d = _one_where(x > 0, ctx.alpha, x.dtype)  # 1 for x > 0, else alpha e^x = neg + alpha
         d += neg
         d *= g
         d *= ctx.scale
